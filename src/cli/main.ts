@@ -1,0 +1,132 @@
+import { Command, CommanderError } from 'commander';
+import { resolve } from 'node:path';
+import { findConfigFile, loadConfigFile, type LoadedFile } from '../config/file';
+import { resolveConfig, settingsToEnv, type Resolution } from '../config/resolve';
+import type { SettingName } from '../config/settings';
+import { diag, setLevel } from '../diag';
+import { RESOLVED_MARKER } from '../register/start';
+import { VERSION } from '../version';
+import { printConfig } from './config-command';
+import { launch, LaunchError, resolveCommand, withPreload } from './launch';
+import { addSettingOptions } from './options';
+
+/** A usage error: printed, then the launcher exits 2 before any program starts. */
+export class UsageError extends Error {}
+
+/** The absolute path of the `--import` entry the launcher puts in NODE_OPTIONS. */
+export const REGISTER_ENTRY = resolve(__dirname, '../register/register.mjs');
+
+async function resolveFor(flags: ReadonlyMap<SettingName, string>, env: NodeJS.ProcessEnv, cwd: string): Promise<Resolution> {
+  const explicit = flags.get('TS_OTEL_RUN_CONFIG')?.trim() || env.TS_OTEL_RUN_CONFIG?.trim();
+  let file: LoadedFile | undefined;
+  const path = explicit ? resolve(cwd, explicit) : findConfigFile(cwd);
+  if (path) {
+    try {
+      file = await loadConfigFile(path);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new UsageError(`invalid config file: ${reason.includes(path) ? reason : `${path}: ${reason}`}`);
+    }
+  }
+  const resolution = resolveConfig({ env, flags, cwd, ...(file ? { file } : {}) });
+  if (resolution.problems.length) {
+    throw new UsageError(resolution.problems.map((p) => p.message).join('\nts-otel-run: error: '));
+  }
+  setLevel(resolution.config.OTEL_LOG_LEVEL);
+  return resolution;
+}
+
+function childEnvironment(resolution: Resolution, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, ...settingsToEnv(resolution), [RESOLVED_MARKER]: '1' };
+  if (!resolution.config.OTEL_SDK_DISABLED) out.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, REGISTER_ENTRY);
+  return out;
+}
+
+const HELP_AFTER = `
+Options end at the first word that is not an option, or at --; the rest belongs to the command.
+Each option can also be set by its environment variable (in brackets) or, under the option's
+name, in a config file: .ts-otel-runrc, ts-otel-run.config.{js,cjs,mjs,json,yaml}, or a
+"ts-otel-run" key in package.json. Precedence: option > environment > config file > default.
+Every option also has a kebab-case spelling: --service-name for --service_name.
+
+Examples:
+  ts-otel-run --traces_exporter console node app.js
+  ts-otel-run --service_name shop --exporter_otlp_endpoint http://collector:4318 npm start
+  ts-otel-run config --json
+  NODE_OPTIONS="--import ts-otel-run/register" node app.js      (preload only, settings from the environment)
+
+Exit status: the program's own; 2 for a usage error, 126 when the command cannot be executed,
+127 when it is not found.`;
+
+export function buildProgram(flags: Map<SettingName, string>): Command {
+  const program = new Command('ts-otel-run');
+  program
+    .usage('[options] <command> [args...]')
+    .description('Runs a command with OpenTelemetry traces, metrics and logs in every Node.js process it starts.')
+    .addHelpText('after', HELP_AFTER)
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .helpCommand(false)
+    .argument('[command]', 'the program to run, e.g. node, npm, npx')
+    .argument('[args...]', 'its arguments, passed on untouched')
+    .passThroughOptions()
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run ts-otel-run --help for usage)')
+    .configureHelp({ sortOptions: false, showGlobalOptions: false })
+    .configureOutput({ outputError: (text, write) => write(`ts-otel-run: ${text}`) })
+    .exitOverride();
+  addSettingOptions(program, flags);
+
+  program
+    .command('config')
+    .description('print every resolved setting with where it came from (secrets masked)')
+    .option('--json', 'print JSON instead of a table')
+    .helpCommand(false)
+    .configureOutput({ outputError: (text, write) => write(`ts-otel-run config: ${text}`) })
+    .exitOverride()
+    .action(async (opts: { json?: boolean }) => {
+      const resolution = await resolveFor(flags, process.env, process.cwd());
+      process.stdout.write(printConfig(resolution, opts.json === true));
+    })
+    ;
+  addSettingOptions(program.commands[0]!, flags);
+
+  program.action(async (command: string | undefined, args: string[]) => {
+    if (command === undefined) {
+      throw new UsageError('missing command: what should ts-otel-run run? For example: ts-otel-run node app.js');
+    }
+    const resolution = await resolveFor(flags, process.env, process.cwd());
+    const env = childEnvironment(resolution, process.env);
+    const file = resolveCommand(command, process.env);
+    if (diag.enabled('debug')) diag.debug(`running ${file} with NODE_OPTIONS=${env.NODE_OPTIONS ?? ''}`);
+    launch({ file, argv0: command, args, env, debug: (m) => diag.debug(m) });
+  });
+  return program;
+}
+
+/** Runs the CLI; every failure ends the process with the documented exit status. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const flags = new Map<SettingName, string>();
+  const program = buildProgram(flags);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        process.exit(0);
+      }
+      process.exit(2); // commander has printed the error, with a suggestion where it has one
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`ts-otel-run: error: ${e.message}\n(run ts-otel-run --help for usage)\n`);
+      process.exit(2);
+    }
+    if (e instanceof LaunchError) {
+      process.stderr.write(`ts-otel-run: error: ${e.message}\n`);
+      process.exit(e.exitCode);
+    }
+    process.stderr.write(`ts-otel-run: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,137 @@
+import { formatValue, parseValue } from './parse';
+import { type Config, flagName, NAME_BY_KEY, SETTING_NAMES, SETTINGS, type SettingDef, type SettingName } from './settings';
+import { closest } from './suggest';
+import type { LoadedFile } from './file';
+
+export type Source = 'default' | 'file' | 'env' | 'flag';
+
+export interface Problem {
+  /** The setting concerned, when the problem is about one. */
+  readonly setting?: SettingName;
+  readonly source: Source;
+  /** One complete line naming where the value came from, the value (unless secret) and what is allowed. */
+  readonly message: string;
+}
+
+export interface Resolution {
+  readonly config: Config;
+  readonly sources: Readonly<Record<SettingName, Source>>;
+  readonly file?: string;
+  readonly problems: readonly Problem[];
+}
+
+export interface ResolveInput {
+  readonly env: NodeJS.ProcessEnv;
+  /** Raw flag values by setting, as typed on the command line (the last occurrence wins). */
+  readonly flags?: ReadonlyMap<SettingName, string>;
+  readonly file?: LoadedFile;
+  readonly cwd: string;
+}
+
+export function displayValue(def: SettingDef, raw: unknown): string {
+  if (def.secret) return '***';
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function where(name: SettingName, source: Source, file: string | undefined): string {
+  switch (source) {
+    case 'flag':
+      return `--${flagName(name)}`;
+    case 'env':
+      return name;
+    case 'file':
+      return `${file}: key '${flagName(name)}'`;
+    default:
+      return name;
+  }
+}
+
+/** An empty value is the same as an unset one, as the specification says for the environment. */
+function present(raw: unknown): boolean {
+  return raw !== undefined && raw !== null && !(typeof raw === 'string' && raw.trim() === '');
+}
+
+/**
+ * Resolves every setting once, flag > environment > config file > default. An invalid value is
+ * reported as a problem and the next source down is used, so a caller that decides to carry on
+ * (the preload) still gets a complete, valid configuration; a caller that must not (the launcher)
+ * stops on the problems.
+ */
+export function resolveConfig(input: ResolveInput): Resolution {
+  const problems: Problem[] = [];
+  const fileValues = new Map<SettingName, unknown>();
+
+  if (input.file) {
+    for (const [key, raw] of Object.entries(input.file.values)) {
+      const name = NAME_BY_KEY.get(key);
+      if (!name) {
+        const guess = closest(key, NAME_BY_KEY.keys());
+        problems.push({
+          source: 'file',
+          message: `${input.file.path}: unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`,
+        });
+        continue;
+      }
+      if ((SETTINGS[name] as SettingDef).inFile === false) {
+        problems.push({
+          setting: name,
+          source: 'file',
+          message: `${input.file.path}: key '${key}' cannot be set in a config file`,
+        });
+        continue;
+      }
+      fileValues.set(name, raw);
+    }
+  }
+
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, Source> = {};
+  for (const name of SETTING_NAMES) {
+    const def: SettingDef = SETTINGS[name];
+    const candidates: [Source, unknown][] = [
+      ['flag', input.flags?.get(name)],
+      ['env', input.env[name]],
+      ['file', fileValues.get(name)],
+    ];
+    let chosen: Source = 'default';
+    let value: unknown = def.default;
+    for (const [source, raw] of candidates) {
+      if (!present(raw)) continue;
+      const parsed = parseValue(def.type, raw, input.cwd);
+      if (parsed.ok) {
+        chosen = source;
+        value = parsed.value;
+        break;
+      }
+      problems.push({
+        setting: name,
+        source,
+        message: `${where(name, source, input.file?.path)}: invalid value '${displayValue(def, raw)}': ${parsed.reason}`,
+      });
+    }
+    values[name] = value;
+    sources[name] = chosen;
+  }
+
+  return {
+    config: Object.freeze(values) as Config,
+    sources: Object.freeze(sources) as Record<SettingName, Source>,
+    ...(input.file ? { file: input.file.path } : {}),
+    problems,
+  };
+}
+
+/**
+ * The variables to add to a child's environment so that it sees exactly this resolution: every
+ * setting that came from a flag or the config file, in canonical form.
+ */
+export function settingsToEnv(resolution: Resolution): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const source = resolution.sources[name];
+    if (source !== 'flag' && source !== 'file') continue;
+    out[name] = formatValue(SETTINGS[name].type, resolution.config[name]);
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+import type { Config } from '../config/settings';
+import type { Diag } from '../diag';
+import type { CatalogEntry } from './types';
+
+/**
+ * Every instrumentation the project ships, by id, with the modules that trigger loading its code.
+ * Only this list is loaded at start-up; an instrumentation's own code is required when one of its
+ * modules is first loaded by the program.
+ */
+export const CATALOG: readonly CatalogEntry[] = [];
+
+export const INSTRUMENTATION_IDS: readonly string[] = CATALOG.map((e) => e.id);
+
+/** The catalog entries that OTEL_NODE_ENABLED_INSTRUMENTATIONS / _DISABLED_ leave active. */
+export function activeCatalog(config: Config, diag?: Diag): CatalogEntry[] {
+  const only = config.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
+  const off = new Set(config.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? []);
+  return CATALOG.filter((entry) => {
+    if (only && !only.includes(entry.id)) {
+      diag?.debug(`skipped instrumentation ${entry.id}: not in OTEL_NODE_ENABLED_INSTRUMENTATIONS`);
+      return false;
+    }
+    if (off.has(entry.id)) {
+      diag?.debug(`skipped instrumentation ${entry.id}: in OTEL_NODE_DISABLED_INSTRUMENTATIONS`);
+      return false;
+    }
+    return true;
+  });
+}

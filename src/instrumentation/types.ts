@@ -1,0 +1,80 @@
+/**
+ * The instrumentation contract: one plain object per library, no base class.
+ *
+ * ```ts
+ * const instrumentation: Instrumentation = {
+ *   id: 'pg',
+ *   targets: [{ module: 'pg', versions: '>=8 <9', patch(exports, ctx, info) { ctx.shimmer.wrap(...) } }],
+ * };
+ * export default instrumentation;
+ * ```
+ *
+ * An instrumentation imports nothing from the core: everything it needs arrives in `ctx`, so each
+ * one can be tested on its own with in-memory exporters.
+ */
+import type { Config } from '../config/settings';
+import type { Diag } from '../diag';
+import type { Shimmer } from './shimmer';
+
+export interface InstrumentationContext {
+  /** The instrumentation's id, which is also its instrumentation scope name. */
+  readonly id: string;
+  /** The resolved configuration. */
+  readonly config: Config;
+  /** Diagnostics whose lines name this instrumentation. */
+  readonly diag: Diag;
+  /** Wraps functions; every wrap is recorded so the registry can undo it. */
+  readonly shimmer: Shimmer;
+  /** False while the instrumentation is disabled; wrappers that outlive an unwrap check it first. */
+  readonly isEnabled: () => boolean;
+}
+
+export interface PatchInfo {
+  /** The module as the hook saw it: `http`, `pg`, or a file inside a package: `pg/lib/client.js`. */
+  readonly module: string;
+  /** The package's version, or Node's for a builtin module. */
+  readonly version: string;
+  /** The package's directory; undefined for builtins. */
+  readonly baseDir: string | undefined;
+  /** How the module was reached: by `require` (or a builtin) or by `import` of an ES module. */
+  readonly format: 'commonjs' | 'module';
+}
+
+export interface Target {
+  /** The module name (`http`, `pg`) or a file inside a package (`pg/lib/client.js`). */
+  readonly module: string;
+  /** A bounded semver range of the versions this target supports (Node's version for builtins). */
+  readonly versions: string;
+  /**
+   * Patches the module's exports. May return a replacement for the exports (for modules that
+   * export a single function). If it throws, every wrap it made is undone and the program gets the
+   * original exports.
+   */
+  patch(exports: any, ctx: InstrumentationContext, info: PatchInfo): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Undoes what `patch` did beyond `ctx.shimmer` wraps, which the registry undoes by itself. */
+  unpatch?(exports: any, ctx: InstrumentationContext, info: PatchInfo): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface Instrumentation {
+  /** The npm or builtin name of the library; the key for enabling and disabling it. */
+  readonly id: string;
+  readonly targets?: readonly Target[];
+  /**
+   * For libraries that publish on diagnostics_channel or live in globals: subscribe, and return
+   * what undoes it. Called when the instrumentation is enabled.
+   */
+  setup?(ctx: InstrumentationContext): (() => void) | void;
+}
+
+/**
+ * What the registry knows about an instrumentation before loading its code: enough to set up the
+ * hooks. `modules` must name every module the instrumentation's targets name (a unit test holds
+ * the catalog to that).
+ */
+export interface CatalogEntry {
+  readonly id: string;
+  readonly modules: readonly string[];
+  /** Set up at start rather than when one of `modules` is first loaded (globals, channels). */
+  readonly eager?: boolean;
+  readonly load: () => Instrumentation;
+}
