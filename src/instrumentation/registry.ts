@@ -245,7 +245,9 @@ export class Registry {
         result = target.patch(exports, state.ctx, full);
       } catch (e) {
         state.shimmer.unwrapSince(mark);
-        this.diag.warn(
+        this.diag.once(
+          `patch:${state.entry.id}:${module}@${info.version}`,
+          'warn',
           `instrumentation '${state.entry.id}' failed to patch ${module}@${info.version}; ` +
             `the module is left as it was: ${describe(e)}`,
         );
