@@ -1,6 +1,7 @@
 import type { Config } from '../config/settings';
 import { otlpOptions, redactUrl, type OtlpSignal } from '../exporters/otlp/options';
 import { activeCatalog } from '../instrumentation/catalog';
+import type { PackageInfo } from '../resource/package-json';
 import { serviceIdentity } from '../resource/service';
 import { VERSION } from '../version';
 
@@ -30,9 +31,9 @@ export interface SummaryParts {
  * What a configuration amounts to: the service name, where each signal goes (final URLs, no
  * credentials) and which instrumentations are on (the catalog's, plus extra ones once loaded).
  */
-export function startupSummaryParts(config: Config, ids?: readonly string[]): SummaryParts {
+export function startupSummaryParts(config: Config, ids?: readonly string[], pkg?: PackageInfo): SummaryParts {
   return {
-    service: serviceIdentity(config).name,
+    service: serviceIdentity(config, pkg).name,
     signals: [
       describeExporters(config, 'traces', config.OTEL_TRACES_EXPORTER),
       describeExporters(config, 'metrics', config.OTEL_METRICS_EXPORTER),

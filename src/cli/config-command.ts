@@ -2,6 +2,8 @@ import { formatValue } from '../config/parse';
 import type { Resolution, Source } from '../config/resolve';
 import { flagName, SETTING_NAMES, SETTINGS, type SettingDef } from '../config/settings';
 import { startupSummaryParts } from '../agent/summary';
+import { redactUrl } from '../exporters/otlp/options';
+import { nearestPackage } from '../resource/package-json';
 
 const SOURCE_TEXT: Record<Source, (name: string, file?: string) => string> = {
   default: (name) => {
@@ -13,8 +15,9 @@ const SOURCE_TEXT: Record<Source, (name: string, file?: string) => string> = {
   flag: (name) => `flag --${flagName(name)}`,
 };
 
-/** The value with secrets masked; header names stay visible, their values do not. */
+/** The value with secrets masked: header names stay visible, their values do not; URLs lose credentials. */
 export function maskedValue(def: SettingDef, value: unknown): unknown {
+  if (value !== undefined && def.type.kind === 'url') return redactUrl(value as string);
   if (value === undefined || !def.secret) return value;
   if (def.type.kind === 'keyValues') {
     return Object.fromEntries(Object.keys(value as Record<string, string>).map((k) => [k, '***']));
@@ -40,7 +43,8 @@ export function printConfig(resolution: Resolution, json: boolean): string {
       from: SOURCE_TEXT[resolution.sources[name]](name, resolution.file),
     };
   });
-  const effective = startupSummaryParts(resolution.config);
+  // The program is not known here: its package is taken to be the working directory's.
+  const effective = startupSummaryParts(resolution.config, undefined, nearestPackage(process.cwd()));
   if (json) {
     const settings = Object.fromEntries(rows.map((r) => [r.name, { value: r.masked, source: r.source, flag: r.flag }]));
     return `${JSON.stringify({ file: resolution.file ?? null, settings, effective }, null, 2)}\n`;

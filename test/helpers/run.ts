@@ -31,9 +31,8 @@ export interface RunOptions {
 /**
  * An environment for a child process: the test's own, without anything ts-otel-run or
  * OpenTelemetry related that might leak from the developer's shell, plus `extra`.
- * Exporters default to none so that no test tries to reach a collector unless it means to.
  */
-export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function bareEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('OTEL_') || k.startsWith('TS_OTEL_RUN_') || k === 'NODE_OPTIONS' || k.startsWith('NODE_TEST')) {
@@ -41,13 +40,12 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     }
     env[k] = v;
   }
-  return {
-    ...env,
-    OTEL_TRACES_EXPORTER: 'none',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-    ...extra,
-  };
+  return { ...env, ...extra };
+}
+
+/** bareEnv with every exporter off, so that no test reaches for a collector unless it means to. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return bareEnv({ OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ...extra });
 }
 
 /** Runs a command to its end (or kills it after timeoutMs) and collects its output. */
