@@ -2,7 +2,7 @@ import { formatValue } from '../config/parse';
 import type { Resolution, Source } from '../config/resolve';
 import { flagName, SETTING_NAMES, SETTINGS, type SettingDef } from '../config/settings';
 import { startupSummaryParts } from '../agent/summary';
-import { redactUrl } from '../exporters/otlp/options';
+import { redactUrl } from '../diag/redact';
 import { nearestPackage } from '../resource/package-json';
 
 const SOURCE_TEXT: Record<Source, (name: string, file?: string) => string> = {

@@ -1,6 +1,7 @@
 import { formatValue, parseValue } from './parse';
 import { type Config, flagName, NAME_BY_KEY, SETTING_NAMES, SETTINGS, type SettingDef, type SettingName } from './settings';
 import { closest } from './suggest';
+import { redactUrl } from '../diag/redact';
 import type { LoadedFile } from './file';
 
 export type Source = 'default' | 'file' | 'env' | 'flag';
@@ -30,7 +31,8 @@ export interface ResolveInput {
 
 export function displayValue(def: SettingDef, raw: unknown): string {
   if (def.secret) return '***';
-  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  let text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  if (def.type.kind === 'url') text = redactUrl(text);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 

@@ -1,5 +1,7 @@
 import type { Config } from '../../config/settings';
 
+export { redactUrl } from '../../diag/redact';
+
 export type OtlpSignal = 'traces' | 'metrics' | 'logs';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
@@ -65,17 +67,4 @@ export function otlpOptions(config: Config, signal: OtlpSignal): OtlpOptions {
     ...(clientKey ? { clientKey } : {}),
     ...(clientCertificate ? { clientCertificate } : {}),
   };
-}
-
-/** A URL safe to print: user and password removed. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
 }
