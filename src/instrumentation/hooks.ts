@@ -52,7 +52,8 @@ function registerImportLoader(modules: string[], diag: Diag): boolean {
     diag.debug(`synchronous import hooks unavailable, using module.register: ${describe(e)}`);
   }
   try {
-    nodeModule.register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: options });
+    // A string parent URL: Node 20.6 rejects a URL object here.
+    nodeModule.register('import-in-the-middle/hook.mjs', pathToFileURL(__filename).href, { data: options });
     return true;
   } catch (e) {
     diag.warn(`ES module instrumentation is off: the import hook could not be registered: ${describe(e)}`);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { app, BIN, cleanEnv, lastJson, launcher, REGISTER_ESM, run } from '../helpers/run';
+import { app, BIN, cleanEnv, instrumentation, lastJson, launcher, REGISTER_ESM, run } from '../helpers/run';
 
 /** The launcher on a fixture program: exit status, signals, stdin, arguments and environment. */
 
@@ -213,5 +213,31 @@ describe('running a program that is not node', () => {
     const r = await run(process.execPath, [BIN, 'sh', '-c', 'echo "$0 $1"; exit 4', 'a', 'b']);
     assert.equal(r.stdout, 'a b\n');
     assert.equal(r.code, 4);
+  });
+});
+
+describe('package scripts and other launchers', () => {
+  it('ts-otel-run npm start: the preload reaches the program npm starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-otel-run-npm-'));
+    try {
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'npm-started', version: '1.0.0', scripts: { start: `node "${app('probe.cjs')}" via-npm` } }),
+      );
+      const r = await launcher(['--service_name', 'npm-svc', 'npm', 'start', '--silent'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const seen = lastJson(r.stdout);
+      assert.deepEqual(seen.argv, ['via-npm']);
+      assert.equal(seen.agent.running, true);
+      assert.equal(seen.config.serviceName, 'npm-svc');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ts-otel-run npx tsx app.ts: instrumentations apply to TypeScript run by tsx', async () => {
+    const r = await launcher(['--extra_instrumentations', instrumentation('greeter.cjs'), 'npx', 'tsx', app('typed.ts')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lastJson(r.stdout), { greet: 'hello types [instrumented]', agentRunning: true });
   });
 });
