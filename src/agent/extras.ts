@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Diag } from '../diag';
@@ -37,8 +38,10 @@ export function loadExtraInstrumentations(
   for (const spec of specs) {
     let loaded: unknown;
     try {
-      const isPath = spec.startsWith('.') || isAbsolute(spec);
-      loaded = requireFromCwd(isPath ? resolve(cwd, spec) : spec);
+      // A path (relative to cwd, with or without ./) when such a file exists; else a package name.
+      const asPath = resolve(cwd, spec);
+      const isPath = spec.startsWith('.') || isAbsolute(spec) || existsSync(asPath);
+      loaded = requireFromCwd(isPath ? asPath : spec);
     } catch (e) {
       diag.warn(`extra instrumentation '${spec}' could not be loaded: ${describe(e)}`);
       continue;

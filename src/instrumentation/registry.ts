@@ -8,12 +8,17 @@ import type { CatalogEntry, Instrumentation, InstrumentationContext, PatchInfo, 
 
 interface Patched {
   readonly target: Target;
-  readonly exports: object;
+  /** What the patch was given, and what the program got (a replacement, or the same object). */
+  readonly input: object;
+  readonly output: object;
   readonly info: PatchInfo;
 }
 
 interface Seen {
-  exports: unknown;
+  /** The exports as the module made them. */
+  readonly original: unknown;
+  /** What the program holds (the module caches keep it): patched, or a patch's replacement. */
+  current: unknown;
   readonly info: Omit<PatchInfo, 'module'>;
 }
 
@@ -21,6 +26,7 @@ interface Seen {
 class State {
   instrumentation: Instrumentation | undefined;
   loadFailed = false;
+  setupFailed = false;
   enabled = true;
   readonly shimmer: RecordingShimmer;
   readonly ctx: InstrumentationContext;
@@ -82,8 +88,11 @@ export class Registry {
   private readonly byModule = new Map<string, State[]>();
   private readonly seen = new Map<string, Seen[]>();
   private readonly ranges = new WeakMap<Target, (version: string) => boolean>();
-  /** Exports objects each target already patched: the same object reached by require and import is patched once. */
-  private readonly done = new WeakMap<Target, WeakSet<object>>();
+  /**
+   * Per target, every exports object it patched → what the program got for it. The same object
+   * reached by require and by import is patched once, and both get the same result.
+   */
+  private readonly done = new WeakMap<Target, WeakMap<object, object>>();
 
   constructor(
     entries: readonly CatalogEntry[],
@@ -112,7 +121,7 @@ export class Registry {
 
   /** Sets up the instrumentations that do not wait for a module (globals, diagnostics channels). */
   startEager(): void {
-    for (const state of this.states) if (state.entry.eager) this.load(state);
+    for (const state of this.states) if (state.entry.eager && state.enabled) this.activate(state);
   }
 
   /**
@@ -124,14 +133,14 @@ export class Registry {
     const states = this.byModule.get(module);
     if (!states) return exports;
     const info = { version: moduleVersion(baseDir), baseDir, format };
-    const seen = { exports, info };
+    const seen: Seen = { original: exports, current: exports, info };
     const list = this.seen.get(module) ?? [];
     list.push(seen);
     this.seen.set(module, list);
     for (const state of states) {
-      if (state.enabled) seen.exports = this.patchModule(state, module, seen.exports, info);
+      if (state.enabled) seen.current = this.patchModule(state, module, seen.current, info);
     }
-    return seen.exports;
+    return seen.current;
   }
 
   /** Disables an instrumentation: undoes its patches and its setup. */
@@ -141,30 +150,37 @@ export class Registry {
     state.enabled = false;
     for (const p of state.patched.splice(0)) {
       try {
-        p.target.unpatch?.(p.exports, state.ctx, p.info);
+        p.target.unpatch?.(p.input, state.ctx, p.info);
       } catch (e) {
         state.ctx.diag.warn(`unpatch of ${p.info.module}@${p.info.version} failed: ${describe(e)}`);
       }
-      this.done.get(p.target)?.delete(p.exports);
+      const done = this.done.get(p.target);
+      done?.delete(p.input);
+      done?.delete(p.output);
     }
     state.shimmer.unwrapSince(0);
     this.disposeSetup(state);
     return true;
   }
 
-  /** Enables an instrumentation again, patching every module of it loaded so far. */
+  /**
+   * Enables an instrumentation again: sets it up and patches every module of it loaded so far.
+   * A patch that returns a replacement cannot hand it to a program that already holds the module
+   * (the module caches keep what the program got first); the original exports are patched again,
+   * and a replacement made earlier keeps working through its `isEnabled` check.
+   */
   enable(id: string): boolean {
     const state = this.states.find((s) => s.entry.id === id);
     if (!state || state.enabled) return false;
     state.enabled = true;
-    let loaded = false;
+    state.setupFailed = false;
+    if (state.entry.eager || state.instrumentation) this.activate(state);
     for (const module of state.entry.modules.map(stripNodePrefix)) {
       for (const seen of this.seen.get(module) ?? []) {
-        loaded = true;
-        seen.exports = this.patchModule(state, module, seen.exports, seen.info);
+        const result = this.patchModule(state, module, seen.original, seen.info);
+        if (seen.current === seen.original) seen.current = result;
       }
     }
-    if (state.entry.eager && !loaded) this.load(state);
     return true;
   }
 
@@ -186,27 +202,34 @@ export class Registry {
     }
   }
 
-  private load(state: State): Instrumentation | undefined {
-    if (state.instrumentation || state.loadFailed) return state.instrumentation;
-    try {
-      state.instrumentation = state.entry.load();
-    } catch (e) {
-      state.loadFailed = true;
-      this.diag.warn(`instrumentation '${state.entry.id}' could not be loaded and stays off: ${describe(e)}`);
-      return undefined;
+  /**
+   * Loads the instrumentation's code (once) and runs its setup (once per enabling). Returns
+   * undefined when either failed: the instrumentation then stays off, with one warning.
+   */
+  private activate(state: State): Instrumentation | undefined {
+    if (state.loadFailed || state.setupFailed) return undefined;
+    if (!state.instrumentation) {
+      try {
+        state.instrumentation = state.entry.load();
+      } catch (e) {
+        state.loadFailed = true;
+        state.enabled = false;
+        this.diag.warn(`instrumentation '${state.entry.id}' could not be loaded and stays off: ${describe(e)}`);
+        return undefined;
+      }
     }
-    this.runSetup(state);
+    const setup = state.instrumentation.setup;
+    if (setup && !state.disposeSetup) {
+      try {
+        state.disposeSetup = setup.call(state.instrumentation, state.ctx) ?? (() => {});
+      } catch (e) {
+        state.setupFailed = true;
+        this.disable(state.entry.id);
+        this.diag.warn(`instrumentation '${state.entry.id}' failed to set up and stays off: ${describe(e)}`);
+        return undefined;
+      }
+    }
     return state.instrumentation;
-  }
-
-  private runSetup(state: State): void {
-    const setup = state.instrumentation?.setup;
-    if (!setup || state.disposeSetup) return;
-    try {
-      state.disposeSetup = setup.call(state.instrumentation, state.ctx) ?? (() => {});
-    } catch (e) {
-      this.diag.warn(`instrumentation '${state.entry.id}' failed to set up and stays off: ${describe(e)}`);
-    }
   }
 
   private matches(target: Target, version: string, state: State): boolean {
@@ -224,9 +247,8 @@ export class Registry {
   }
 
   private patchModule(state: State, module: string, exports: unknown, info: Omit<PatchInfo, 'module'>): unknown {
-    const instrumentation = this.load(state);
+    const instrumentation = this.activate(state);
     if (!instrumentation) return exports;
-    if (instrumentation.setup && !state.disposeSetup) this.runSetup(state);
     for (const target of instrumentation.targets ?? []) {
       if (stripNodePrefix(target.module) !== module) continue;
       const full: PatchInfo = { module, ...info };
@@ -235,14 +257,18 @@ export class Registry {
         continue;
       }
       if (exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) continue;
-      const object = exports as object;
+      const input = exports as object;
       let done = this.done.get(target);
-      if (!done) this.done.set(target, (done = new WeakSet()));
-      if (done.has(object)) continue;
+      if (!done) this.done.set(target, (done = new WeakMap()));
+      const already = done.get(input);
+      if (already) {
+        exports = already;
+        continue;
+      }
       const mark = state.shimmer.size;
       let result: unknown;
       try {
-        result = target.patch(exports, state.ctx, full);
+        result = target.patch(input, state.ctx, full);
       } catch (e) {
         state.shimmer.unwrapSince(mark);
         this.diag.once(
@@ -253,12 +279,11 @@ export class Registry {
         );
         continue;
       }
-      done.add(object);
-      state.patched.push({ target, exports: object, info: full });
-      if (result && result !== exports && (typeof result === 'object' || typeof result === 'function')) {
-        done.add(result);
-        exports = result;
-      }
+      const output = result && (typeof result === 'object' || typeof result === 'function') ? result : input;
+      done.set(input, output);
+      done.set(output, output);
+      state.patched.push({ target, input, output, info: full });
+      exports = output;
       state.ctx.diag.debug(`patched ${module}@${info.version} (${info.format})`);
     }
     return exports;
