@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 'use strict';
-require('../dist/src/cli/main.js').main();
+require('../dist/bundle/cli/main.js').main();

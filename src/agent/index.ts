@@ -22,7 +22,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
     diag,
   );
   const registry = new Registry([...activeCatalog(config, diag), ...extras], config, diag);
-  const hooks = installHooks(registry, diag);
+  const hooks = installHooks(registry, diag, config.TS_OTEL_RUN_IMPORT_HOOK);
   registry.startEager();
   if (diag.enabled('info')) diag.info(startupSummary(config, registry.ids()));
   return { version: VERSION, config, registry, stop: () => hooks.unhook() };

@@ -9,6 +9,9 @@ export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIG
 /** Signals a terminal sends to its whole foreground process group. */
 const TERMINAL_SIGNALS = new Set<string>(['SIGINT', 'SIGQUIT', 'SIGWINCH']);
 
+/** What a shell searches when PATH is unset. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export class LaunchError extends Error {
   constructor(
     message: string,
@@ -50,15 +53,18 @@ export function resolveCommand(command: string, env: NodeJS.ProcessEnv, cwd = pr
     throw new LaunchError(`cannot execute ${command}: ${why}`, 126);
   }
   let denied: string | undefined;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    const path = join(dir || '.', command);
+  for (const dir of (env.PATH ?? DEFAULT_PATH).split(delimiter)) {
+    const path = join(resolve(cwd, dir || '.'), command);
     const state = executable(path);
-    if (state === 'ok') return resolve(cwd, path);
+    if (state === 'ok') return path;
     if (state === 'denied' && !denied) denied = path;
   }
   if (denied) throw new LaunchError(`cannot execute ${command} (${denied}): permission denied`, 126);
   throw new LaunchError(`command not found: ${command}`, 127);
 }
+
+/** `ts-otel-run/register` given by package name (or a path ending so), as a word of NODE_OPTIONS. */
+const BY_NAME = /(?:^|[\s"'=/])ts-otel-run\/register(?:\.m?js)?(?=$|[\s"'])/;
 
 function quoteNodeOption(value: string): string {
   // NODE_OPTIONS splits on spaces; double quotes (with backslash escapes) keep a value whole.
@@ -71,8 +77,9 @@ function quoteNodeOption(value: string): string {
  */
 export function withPreload(nodeOptions: string | undefined, registerPath: string): string {
   const current = nodeOptions?.trim() ?? '';
-  if (current.includes(registerPath) || /ts-otel-run\/register\b/.test(current)) return current;
-  const flag = `--import ${quoteNodeOption(registerPath)}`;
+  const quoted = quoteNodeOption(registerPath);
+  if (current.includes(quoted) || current.includes(registerPath) || BY_NAME.test(current)) return current;
+  const flag = `--import ${quoted}`;
   return current ? `${flag} ${current}` : flag;
 }
 

@@ -49,6 +49,16 @@ function splitList(text: string): string[] {
   return [...seen];
 }
 
+/** Keys are percent-decoded when they are valid percent-encoding, and kept as written otherwise. */
+function decodeLeniently(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
  * Parses `k1=v1,k2=v2` as the specification's OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS
  * are written: keys and values trimmed, values percent-decoded. One malformed entry rejects the
@@ -62,8 +72,7 @@ export function parseKeyValues(text: string): Parsed {
     if (!part) continue;
     const eq = part.indexOf('=');
     if (eq <= 0) return bad(`entry ${i + 1} is not key=value`);
-    const key = part.slice(0, eq).trim();
-    if (!key) return bad(`entry ${i + 1} has an empty key`);
+    const key = decodeLeniently(part.slice(0, eq).trim());
     let value: string;
     try {
       value = decodeURIComponent(part.slice(eq + 1).trim());
@@ -83,15 +92,18 @@ export function parseKeyValues(text: string): Parsed {
  */
 export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed {
   if (raw === null || raw === undefined) return bad('no value');
+  const scalar = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean';
   switch (type.kind) {
     case 'bool': {
       if (typeof raw === 'boolean') return ok(raw);
+      if (!scalar) return bad('expected true or false');
       const t = String(raw).trim().toLowerCase();
       if (t === 'true') return ok(true);
       if (t === 'false') return ok(false);
       return bad('expected true or false');
     }
     case 'int': {
+      if (!scalar) return bad(`expected a ${describeType(type)}`);
       const t = typeof raw === 'number' ? String(raw) : String(raw).trim();
       if (!WHOLE.test(t)) return bad(`expected a ${describeType(type)}`);
       const n = Number(t);
@@ -101,6 +113,7 @@ export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed
       return ok(n);
     }
     case 'number': {
+      if (!scalar) return bad(`expected a ${describeType(type)}`);
       const t = typeof raw === 'number' ? String(raw) : String(raw).trim();
       if (!DECIMAL.test(t)) return bad(`expected a ${describeType(type)}`);
       const n = Number(t);
@@ -170,8 +183,7 @@ export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed
       return ok(path);
     }
     case 'string':
-      if (typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean') return ok(String(raw));
-      return bad('expected text');
+      return scalar ? ok(String(raw)) : bad('expected text');
   }
 }
 
@@ -184,7 +196,7 @@ export function formatValue(type: SettingType, value: unknown): string {
       return (value as string[]).join(',');
     case 'keyValues':
       return Object.entries(value as Record<string, string>)
-        .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
         .join(',');
     default:
       return String(value);

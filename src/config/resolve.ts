@@ -36,14 +36,12 @@ export function displayValue(def: SettingDef, raw: unknown): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-function where(name: SettingName, source: Source, file: string | undefined): string {
+function where(name: SettingName, source: Source, file: string | undefined, fileKey: string | undefined): string {
   switch (source) {
     case 'flag':
       return `--${flagName(name)}`;
-    case 'env':
-      return name;
     case 'file':
-      return `${file}: key '${flagName(name)}'`;
+      return `${file}: key '${fileKey ?? flagName(name)}'`;
     default:
       return name;
   }
@@ -63,6 +61,7 @@ function present(raw: unknown): boolean {
 export function resolveConfig(input: ResolveInput): Resolution {
   const problems: Problem[] = [];
   const fileValues = new Map<SettingName, unknown>();
+  const fileKeys = new Map<SettingName, string>();
 
   if (input.file) {
     for (const [key, raw] of Object.entries(input.file.values)) {
@@ -84,6 +83,7 @@ export function resolveConfig(input: ResolveInput): Resolution {
         continue;
       }
       fileValues.set(name, raw);
+      fileKeys.set(name, key);
     }
   }
 
@@ -101,6 +101,8 @@ export function resolveConfig(input: ResolveInput): Resolution {
     for (const [source, raw] of candidates) {
       if (!present(raw)) continue;
       const parsed = parseValue(def.type, raw, input.cwd);
+      // A list of nothing (`OTEL_PROPAGATORS=,`) is as good as unset.
+      if (parsed.ok && Array.isArray(parsed.value) && parsed.value.length === 0) continue;
       if (parsed.ok) {
         chosen = source;
         value = parsed.value;
@@ -109,7 +111,7 @@ export function resolveConfig(input: ResolveInput): Resolution {
       problems.push({
         setting: name,
         source,
-        message: `${where(name, source, input.file?.path)}: invalid value '${displayValue(def, raw)}': ${parsed.reason}`,
+        message: `${where(name, source, input.file?.path, fileKeys.get(name))}: invalid value '${displayValue(def, raw)}': ${parsed.reason}`,
       });
     }
     values[name] = value;

@@ -259,6 +259,15 @@ export const SETTINGS = {
     defaultText: 'none',
     help: 'These instrumentations are not active',
   },
+  TS_OTEL_RUN_IMPORT_HOOK: {
+    type: oneOf(['auto', 'on', 'off']),
+    group: 'Instrumentations',
+    default: 'auto',
+    help:
+      "The ES module import hook: auto installs it when the program's entry point is an ES module " +
+      '(a CommonJS program reaches its libraries through require); on also covers libraries a CommonJS ' +
+      'program loads with import()',
+  },
   TS_OTEL_RUN_EXTRA_INSTRUMENTATIONS: {
     type: list,
     group: 'Instrumentations',

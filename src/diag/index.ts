@@ -56,7 +56,8 @@ function make(prefix: string): Diag {
     verbose: (m) => write('verbose', m),
     enabled: (level) => RANK[level] <= threshold,
     once(key, level, message) {
-      if (seen.has(key)) return;
+      // A message hidden by the level is not used up: it can still appear once the level allows it.
+      if (seen.has(key) || RANK[level] > threshold) return;
       seen.add(key);
       write(level, message);
     },

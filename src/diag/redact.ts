@@ -1,20 +1,28 @@
-const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#\s]*@/i;
+const SCHEME_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
- * Removes user and password from a URL so that it can be printed. Text that does not parse as a
- * URL with credentials (a mistyped endpoint such as `user:pw@host:4318`) loses whatever stands
- * before an `@` in its authority too.
+ * Removes user and password from a URL so that it can be printed. Text that does not parse is
+ * treated cautiously: after a scheme (`http://alice:pa/ss@host`, a password pasted without
+ * percent-encoding) everything up to the last `@` is taken for credentials; without one
+ * (`user:pw@host:4318`), the same unless the `@` stands in what reads as a path.
  */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
+  const scheme = SCHEME_AUTHORITY.exec(url)?.[0];
+  if (scheme) {
+    try {
+      const u = new URL(url);
+      if (!u.username && !u.password) return url;
       u.username = '';
       u.password = '';
       return u.toString();
+    } catch {
+      // not parseable: fall through to the textual rule
     }
-  } catch {
-    // not a URL: fall through to the textual rule
   }
-  return url.replace(USERINFO, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`);
+  // Without a scheme, an '@' after the first '/' belongs to a path, unless what precedes that '/'
+  // looks like user:password (then the '/' is more likely part of the password).
+  const slash = scheme ? -1 : url.indexOf('/');
+  const userinfoLike = slash >= 0 && url.slice(0, slash).includes(':');
+  const at = slash < 0 || userinfoLike ? url.lastIndexOf('@') : url.lastIndexOf('@', slash);
+  return at < 0 ? url : `${scheme ?? ''}***${url.slice(at)}`;
 }

@@ -1,6 +1,7 @@
 import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Diag } from '../diag';
+import { entryIsModule } from './entry-format';
 import { describe, type Registry } from './registry';
 
 /**
@@ -61,7 +62,7 @@ function registerImportLoader(modules: string[], diag: Diag): boolean {
   }
 }
 
-export function installHooks(registry: Registry, diag: Diag): Hooks {
+export function installHooks(registry: Registry, diag: Diag, importHook: 'auto' | 'on' | 'off'): Hooks {
   const modules = registry.moduleNames();
   if (modules.length === 0) return { unhook() {} };
 
@@ -78,10 +79,19 @@ export function installHooks(registry: Registry, diag: Diag): Hooks {
     }
   });
 
-  let importHook: { unhook(): void } | undefined;
-  if (registerImportLoader(modules, diag)) {
+  let wantImports = importHook === 'on';
+  if (importHook === 'auto') {
+    wantImports = entryIsModule();
+    diag.debug(
+      wantImports
+        ? 'import hook on: the entry point is an ES module'
+        : 'import hook off: the entry point is CommonJS (TS_OTEL_RUN_IMPORT_HOOK=on also covers import())',
+    );
+  }
+  let esmHook: { unhook(): void } | undefined;
+  if (wantImports && registerImportLoader(modules, diag)) {
     const { Hook: ImportHook } = require('import-in-the-middle') as typeof import('import-in-the-middle');
-    importHook = new ImportHook(modules, (ns, name, baseDir, format) => {
+    esmHook = new ImportHook(modules, (ns, name, baseDir, format) => {
       try {
         onImport(registry, ns, name, baseDir ?? undefined, format);
       } catch (e) {
@@ -93,7 +103,7 @@ export function installHooks(registry: Registry, diag: Diag): Hooks {
   return {
     unhook() {
       requireHook.unhook();
-      importHook?.unhook();
+      esmHook?.unhook();
     },
   };
 }

@@ -265,7 +265,7 @@ export class Registry {
         exports = already;
         continue;
       }
-      const mark = state.shimmer.size;
+      const mark = state.shimmer.mark();
       let result: unknown;
       try {
         result = target.patch(input, state.ctx, full);

@@ -84,7 +84,8 @@ function comparators(token: string): Comparator[] | undefined {
     case '>':
       return next ? [ge(next)] : [(v) => compare(v, low) > 0];
     case '<':
-      return [lt(low)];
+      // A partial version excludes its own pre-releases, as npm desugars it: <9 is <9.0.0-0.
+      return [lt(p.parts.includes(undefined) ? [a ?? 0, b ?? 0, c ?? 0, '0'] : low)];
     case '<=':
       return next ? [lt(next)] : [(v) => compare(v, low) <= 0];
     case '^': {

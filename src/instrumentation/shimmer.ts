@@ -10,6 +10,8 @@ interface WrapRecord {
   readonly descriptor: PropertyDescriptor;
   /** The property was found on a prototype: restoring means deleting our own one. */
   readonly inherited: boolean;
+  /** Order of the wrap, for `unwrapSince`. */
+  readonly seq: number;
 }
 
 export interface Shimmer {
@@ -86,6 +88,7 @@ function install(target: object, name: PropertyKey, value: AnyFunction, like: Pr
  */
 export class RecordingShimmer implements Shimmer {
   private readonly records: WrapRecord[] = [];
+  private seq = 0;
 
   constructor(private readonly owner: string) {}
 
@@ -103,10 +106,11 @@ export class RecordingShimmer implements Shimmer {
     }
     const wrapped = wrapper(original as T[K]) as unknown as AnyFunction;
     if (typeof wrapped !== 'function') throw new TypeError(`wrapper for '${String(name)}' did not return a function`);
+    if (wrapped === original) return false; // nothing to wrap; marking it would make it its own original
+    const inherited = !Object.prototype.hasOwnProperty.call(target, name);
     dress(wrapped, original as AnyFunction, this.owner);
     install(target, name, wrapped, descriptor);
-    const inherited = !Object.prototype.hasOwnProperty.call(target, name);
-    this.records.push({ target, name, wrapped, descriptor, inherited });
+    this.records.push({ target, name, wrapped, descriptor, inherited, seq: this.seq++ });
     return true;
   }
 
@@ -121,14 +125,24 @@ export class RecordingShimmer implements Shimmer {
     return false;
   }
 
-  /** How many wraps are in place; a mark to roll back to with `unwrapSince`. */
+  /** How many wraps are in place. */
   get size(): number {
     return this.records.length;
   }
 
-  /** Undoes, newest first, every wrap made after `mark`. */
+  /** A point to roll back to with `unwrapSince`. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /** Undoes, newest first, every wrap still in place that was made since `mark`. */
   unwrapSince(mark: number): void {
-    while (this.records.length > mark) this.restore(this.records.pop()!);
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const r = this.records[i]!;
+      if (r.seq < mark) continue;
+      this.records.splice(i, 1);
+      this.restore(r);
+    }
   }
 
   private restore(r: WrapRecord): boolean {

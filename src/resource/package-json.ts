@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 export interface PackageInfo {
   readonly name?: string;
   readonly version?: string;
+  readonly type?: string;
   readonly path: string;
 }
 
@@ -12,9 +13,10 @@ export function nearestPackage(dir: string): PackageInfo | undefined {
   for (let d = resolve(dir); ; ) {
     const path = join(d, 'package.json');
     try {
-      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown; version?: unknown };
+      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown; version?: unknown; type?: unknown };
       return {
         path,
+        ...(typeof pkg.type === 'string' ? { type: pkg.type } : {}),
         ...(typeof pkg.name === 'string' && pkg.name ? { name: pkg.name } : {}),
         ...(typeof pkg.version === 'string' && pkg.version ? { version: pkg.version } : {}),
       };
@@ -33,4 +35,12 @@ export function nearestPackage(dir: string): PackageInfo | undefined {
  */
 export function programPackage(argv1: string | undefined = process.argv[1], cwd = process.cwd()): PackageInfo | undefined {
   return nearestPackage(argv1 ? dirname(resolve(cwd, argv1)) : cwd);
+}
+
+const types = new Map<string, string | undefined>();
+
+/** The "type" of the nearest package.json at or above `dir` ('module', 'commonjs' or undefined). */
+export function nearestPackageType(dir: string): string | undefined {
+  if (!types.has(dir)) types.set(dir, nearestPackage(dir)?.type);
+  return types.get(dir);
 }

@@ -1,17 +1,17 @@
 // What the preload loads at start-up for a trivial program, grouped by package.
 //
-// Runs `node --import dist/src/register/register.mjs -e "<code>"`, where the code prints, at exit,
+// Runs `node --import dist/bundle/register/register.mjs -e "<code>"`, where the code prints, at exit,
 // the keys of require('module')._cache: every file loaded through require (CommonJS, and on Node
 // versions with require(esm) the ES modules loaded through require). ES modules loaded through
 // `import` (such as the register.mjs entry itself) and anything loaded on a module.register()
 // loader thread are not in that cache, so they are not listed.
 //
 // The run happens in an empty temporary directory holding only a package.json without a
-// "ts-otel-run" key (so there is no config file), with OTEL_*, TS_OTEL_RUN_* and NODE_OPTIONS
-// removed from the environment and the three exporters set to none. Then it prints PASS/FAIL for
-// the project's rules about what must not load when there is no config file: no instrumentation
-// code, no @grpc/grpc-js, no protobufjs, no cosmiconfig. The lines are informational: the exit
-// status is 0 unless the run itself failed.
+// "ts-otel-run" key (so there is no config file), with OTEL_*, TS_OTEL_RUN_*, NODE_OPTIONS and
+// NODE_EXTRA_CA_CERTS removed from the environment and the three exporters set to none. Then it
+// prints PASS/FAIL for the project's rules about what must not load when there is no config file:
+// no instrumentation code, no @grpc/grpc-js, no protobufjs, no cosmiconfig. The lines are
+// informational: the exit status is 0 unless the run itself failed.
 //
 // Usage: node test/bench/what-loads.mjs [--node PATH]
 
@@ -23,7 +23,9 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
-const REGISTER_MJS = join(ROOT, 'dist/src/register/register.mjs');
+const REGISTER_MJS = join(ROOT, 'dist/bundle/register/register.mjs');
+// Host settings that change how node itself starts (as in startup.mjs).
+const DROPPED_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 const PROJECT = 'ts-otel-run (this project)';
 
 const PROBE = [
@@ -49,7 +51,7 @@ function parseArgs(argv) {
 
 function cleanEnv() {
   const env = { ...process.env };
-  delete env.NODE_OPTIONS;
+  for (const key of DROPPED_ENV) delete env[key];
   for (const key of Object.keys(env)) {
     if (key.startsWith('OTEL_') || key.startsWith('TS_OTEL_RUN_')) delete env[key];
   }
@@ -128,7 +130,8 @@ function main() {
   const { node: version, files } = loadedFiles(node);
   const groups = group(files);
   console.log(`Loaded through require by \`node --import register.mjs\` for a trivial program (${version}, ${node}):`);
-  console.log(`${files.length} file(s) in ${groups.size} group(s)\n`);
+  console.log(`${files.length} file(s) in ${groups.size} group(s). Not listed: ES modules loaded through import ` +
+    '(register.mjs itself, for one) and anything loaded on a module.register() loader thread.\n');
   printGroups(groups);
   console.log('');
   for (const rule of RULES) {

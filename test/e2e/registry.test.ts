@@ -99,12 +99,12 @@ describe('the agent starts once per process, on the main thread', () => {
     try {
       const copy = join(dir, 'node_modules', 'ts-otel-run');
       mkdirSync(copy, { recursive: true });
-      cpSync(join(ROOT, 'dist', 'src'), join(copy, 'dist', 'src'), { recursive: true });
+      cpSync(join(ROOT, 'dist', 'bundle'), join(copy, 'dist', 'bundle'), { recursive: true });
       cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
       symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
       const r = await run(
         process.execPath,
-        ['--require', join(copy, 'dist/src/register/register.js'), '--import', REGISTER_ESM, '-e', '0'],
+        ['--require', join(copy, 'dist/bundle/register/register.js'), '--import', REGISTER_ESM, '-e', '0'],
         { env: cleanEnv({ OTEL_LOG_LEVEL: 'info' }) },
       );
       assert.equal(r.code, 0, r.stderr);

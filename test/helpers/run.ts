@@ -6,8 +6,8 @@ export const ROOT = resolve(__dirname, '..', '..', '..');
 export const BIN = resolve(ROOT, 'bin', 'ts-otel-run.js');
 export const APPS = resolve(ROOT, 'fixtures', 'apps');
 export const INSTRUMENTATIONS = resolve(ROOT, 'fixtures', 'instrumentations');
-export const REGISTER_CJS = resolve(ROOT, 'dist', 'src', 'register', 'register.js');
-export const REGISTER_ESM = resolve(ROOT, 'dist', 'src', 'register', 'register.mjs');
+export const REGISTER_CJS = resolve(ROOT, 'dist', 'bundle', 'register', 'register.js');
+export const REGISTER_ESM = resolve(ROOT, 'dist', 'bundle', 'register', 'register.mjs');
 
 export const app = (name: string) => resolve(APPS, name);
 export const instrumentation = (name: string) => resolve(INSTRUMENTATIONS, name);
