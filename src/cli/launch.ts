@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { constants as osConstants } from 'node:os';
 
 /** The signals a spawned program receives when the launcher receives them. */
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
@@ -106,7 +104,8 @@ function terminalAlsoSignalledChild(): boolean {
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-  return (osConstants.signals as Record<string, number>)[signal] ?? 0;
+  const { constants } = require('node:os') as typeof import('node:os');
+  return (constants.signals as Record<string, number>)[signal] ?? 0;
 }
 
 export interface LaunchOptions {
@@ -143,6 +142,8 @@ export function launch(options: LaunchOptions): void {
 
 function spawnAndWait(options: LaunchOptions): void {
   options.debug?.(`spawn ${options.file}`);
+  // Loaded here: with process.execve the launcher never needs child_process.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(options.file, options.args, { stdio: 'inherit', env: options.env, argv0: options.argv0 });
 
   const handlers = new Map<NodeJS.Signals, () => void>();

@@ -1,12 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { resolve } from 'node:path';
 import { findConfigFile, loadConfigFile, type LoadedFile } from '../config/file';
-import { resolveConfig, settingsToEnv, type Resolution } from '../config/resolve';
+import { RESOLVED_MARKER, resolveConfig, settingsToEnv, type Resolution } from '../config/resolve';
 import type { SettingName } from '../config/settings';
 import { diag, setLevel } from '../diag';
-import { RESOLVED_MARKER } from '../register/start';
 import { VERSION } from '../version';
-import { printConfig } from './config-command';
 import { launch, LaunchError, resolveCommand, withPreload } from './launch';
 import { addSettingOptions } from './options';
 
@@ -58,7 +56,12 @@ Examples:
 Exit status: the program's own; 2 for a usage error, 126 when the command cannot be executed,
 127 when it is not found.`;
 
-export function buildProgram(flags: Map<SettingName, string>): Command {
+/**
+ * The commander program. `argv` only decides how much to build: the flags of the `config`
+ * subcommand are added when it is the one being run (a few hundred Option objects are a few
+ * milliseconds of every launch).
+ */
+export function buildProgram(flags: Map<SettingName, string>, argv: readonly string[] = []): Command {
   const program = new Command('ts-otel-run');
   program
     .usage('[options] <command> [args...]')
@@ -87,10 +90,10 @@ export function buildProgram(flags: Map<SettingName, string>): Command {
     .exitOverride()
     .action(async (opts: { json?: boolean }) => {
       const resolution = await resolveFor(flags, process.env, process.cwd());
+      const { printConfig } = require('./config-command') as typeof import('./config-command');
       process.stdout.write(printConfig(resolution, opts.json === true));
-    })
-    ;
-  addSettingOptions(program.commands[0]!, flags);
+    });
+  if (argv.includes('config')) addSettingOptions(program.commands[0]!, flags);
 
   program.action(async (command: string | undefined, args: string[]) => {
     if (command === undefined) {
@@ -108,7 +111,7 @@ export function buildProgram(flags: Map<SettingName, string>): Command {
 /** Runs the CLI; every failure ends the process with the documented exit status. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const flags = new Map<SettingName, string>();
-  const program = buildProgram(flags);
+  const program = buildProgram(flags, argv);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {

@@ -6,6 +6,9 @@ import type { LoadedFile } from './file';
 
 export type Source = 'default' | 'file' | 'env' | 'flag';
 
+/** Set by the launcher for everything it starts: the environment already holds the resolved settings. */
+export const RESOLVED_MARKER = 'TS_OTEL_RUN_RESOLVED';
+
 export interface Problem {
   /** The setting concerned, when the problem is about one. */
   readonly setting?: SettingName;

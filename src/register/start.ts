@@ -1,15 +1,12 @@
 import { isMainThread } from 'node:worker_threads';
 import { isAbsolute, resolve } from 'node:path';
 import { findConfigFile, loadConfigFileSync, type LoadedFile } from '../config/file';
-import { resolveConfig } from '../config/resolve';
+import { RESOLVED_MARKER, resolveConfig } from '../config/resolve';
 import { diag, setLevel } from '../diag';
 import { describe } from '../instrumentation/registry';
 import { AGENT } from '../symbols';
 import { VERSION } from '../version';
 import type { Agent } from '../agent';
-
-/** Set by the launcher for everything it starts: the environment already holds the resolved settings. */
-export const RESOLVED_MARKER = 'TS_OTEL_RUN_RESOLVED';
 
 export interface AgentSlot {
   readonly version: string;
