@@ -1,29 +1,60 @@
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
+import { ConsoleSpanExporter } from '../exporters/console';
 import { activeCatalog, CATALOG } from '../instrumentation/catalog';
 import { installHooks } from '../instrumentation/hooks';
 import { Registry } from '../instrumentation/registry';
+import { SimpleProcessor } from '../processing/simple';
+import { serviceIdentity } from '../resource/service';
+import type { TracerProvider } from '../trace/tracer';
+import type { ReadableSpan, Resource, SpanProcessor } from '../trace/types';
 import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
+import { createTracing } from './tracing';
 
 export interface Agent {
   readonly version: string;
   readonly config: Config;
   readonly registry: Registry;
+  readonly tracerProvider: TracerProvider;
   /** Removes the module hooks. Patches already made stay (Registry.disable undoes them). */
   stop(): void;
 }
 
+function resourceFor(config: Config): Resource {
+  const service = serviceIdentity(config);
+  return {
+    attributes: {
+      ...config.OTEL_RESOURCE_ATTRIBUTES,
+      'service.name': service.name,
+      ...(service.version ? { 'service.version': service.version } : {}),
+      'telemetry.sdk.name': 'ts-otel-run',
+      'telemetry.sdk.language': 'nodejs',
+      'telemetry.sdk.version': VERSION,
+    },
+  };
+}
+
+function spanProcessors(config: Config, diag: Diag): SpanProcessor[] {
+  const processors: SpanProcessor[] = [];
+  for (const name of config.OTEL_TRACES_EXPORTER) {
+    if (name === 'console') processors.push(new SimpleProcessor<ReadableSpan>(new ConsoleSpanExporter(), diag.child('console')));
+  }
+  return processors;
+}
+
 export function startAgent(config: Config, diag: Diag): Agent {
+  const tracing = createTracing({ config, resource: resourceFor(config), processors: spanProcessors(config, diag), diag });
+  const services = { tracerProvider: tracing.tracerProvider, trace: tracing.trace, version: VERSION };
   const extras = loadExtraInstrumentations(
     config.TS_OTEL_RUN_EXTRA_INSTRUMENTATIONS ?? [],
     new Set(CATALOG.map((e) => e.id)),
     diag,
   );
-  const registry = new Registry([...activeCatalog(config, diag), ...extras], config, diag);
+  const registry = new Registry([...activeCatalog(config, diag), ...extras], config, diag, services);
   const hooks = installHooks(registry, diag, config.TS_OTEL_RUN_IMPORT_HOOK);
   registry.startEager();
   if (diag.enabled('info')) diag.info(startupSummary(config, registry.ids()));
-  return { version: VERSION, config, registry, stop: () => hooks.unhook() };
+  return { version: VERSION, config, registry, tracerProvider: tracing.tracerProvider, stop: () => hooks.unhook() };
 }

@@ -1,13 +1,20 @@
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
-import type { CatalogEntry } from './types';
+import { join } from 'node:path';
+import type { CatalogEntry, Instrumentation } from './types';
+
+// Instrumentations live in dist/instrumentations/<id>. The path is the same from dist/src/<dir>/
+// (tsc's layout) and from dist/bundle/<dir>/ (the bundles); being computed, the bundler leaves it
+// alone, so an instrumentation's code is read only when its library is loaded.
+const load = (id: string) => () =>
+  (require(join(__dirname, '..', '..', 'instrumentations', id)) as { default: Instrumentation }).default;
 
 /**
  * Every instrumentation the project ships, by id, with the modules that trigger loading its code.
  * Only this list is loaded at start-up; an instrumentation's own code is required when one of its
  * modules is first loaded by the program.
  */
-export const CATALOG: readonly CatalogEntry[] = [];
+export const CATALOG: readonly CatalogEntry[] = [{ id: 'http', modules: ['http', 'https'], load: load('http') }];
 
 export const INSTRUMENTATION_IDS: readonly string[] = CATALOG.map((e) => e.id);
 

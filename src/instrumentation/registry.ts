@@ -4,7 +4,8 @@ import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
 import { compileRange } from './semver';
 import { RecordingShimmer } from './shimmer';
-import type { CatalogEntry, Instrumentation, InstrumentationContext, PatchInfo, Target } from './types';
+import type { TracerProvider } from '../trace/tracer';
+import type { CatalogEntry, Instrumentation, InstrumentationContext, PatchInfo, Target, TraceServices } from './types';
 
 interface Patched {
   readonly target: Target;
@@ -37,6 +38,7 @@ class State {
     readonly entry: CatalogEntry,
     config: Config,
     diag: Diag,
+    services: Services,
   ) {
     this.shimmer = new RecordingShimmer(entry.id);
     this.ctx = Object.freeze({
@@ -45,8 +47,18 @@ class State {
       diag: diag.child(entry.id),
       shimmer: this.shimmer,
       isEnabled: () => this.enabled,
+      tracer: services.tracerProvider.getTracer(entry.id, services.version),
+      trace: services.trace,
     });
   }
+}
+
+/** The engine's pieces the registry hands to instrumentations. */
+export interface Services {
+  readonly tracerProvider: TracerProvider;
+  readonly trace: TraceServices;
+  /** The version of ts-otel-run, recorded as each instrumentation scope's version. */
+  readonly version: string;
 }
 
 export interface PatchReport {
@@ -98,8 +110,9 @@ export class Registry {
     entries: readonly CatalogEntry[],
     config: Config,
     private readonly diag: Diag,
+    services: Services,
   ) {
-    this.states = entries.map((e) => new State(e, config, diag));
+    this.states = entries.map((e) => new State(e, config, diag, services));
     for (const state of this.states) {
       for (const m of state.entry.modules) {
         const key = stripNodePrefix(m);

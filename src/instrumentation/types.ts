@@ -12,9 +12,32 @@
  * An instrumentation imports nothing from the core: everything it needs arrives in `ctx`, so each
  * one can be tested on its own with in-memory exporters.
  */
+import type { Context } from '../context/context';
+import type { ContextManager } from '../context/manager';
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
+import type { SpanLike } from '../trace/span-context';
+import type { Tracer } from '../trace/tracer';
 import type { Shimmer } from './shimmer';
+
+/** Context propagation over a carrier of headers (a plain object of header names to values). */
+export interface Propagation {
+  /** Writes the context's trace headers into `carrier` (a plain object). */
+  inject(context: Context, carrier: Record<string, unknown>): void;
+  /** A context with the remote parent and baggage read from `carrier` (Node's incoming headers). */
+  extract(context: Context, carrier: Record<string, unknown>): Context;
+}
+
+/** What the core lends an instrumentation for tracing; the only way it reaches the engine. */
+export interface TraceServices {
+  readonly contextManager: ContextManager;
+  readonly propagation: Propagation;
+  readonly rootContext: Context;
+  getSpan(context: Context): SpanLike | undefined;
+  setSpan(context: Context, span: SpanLike): Context;
+  isTracingSuppressed(context: Context): boolean;
+  suppressTracing(context: Context): Context;
+}
 
 export interface InstrumentationContext {
   /** The instrumentation's id, which is also its instrumentation scope name. */
@@ -27,6 +50,10 @@ export interface InstrumentationContext {
   readonly shimmer: Shimmer;
   /** False while the instrumentation is disabled; wrappers that outlive an unwrap check it first. */
   readonly isEnabled: () => boolean;
+  /** A tracer whose instrumentation scope is this instrumentation. */
+  readonly tracer: Tracer;
+  /** Context, propagation and span helpers. */
+  readonly trace: TraceServices;
 }
 
 export interface PatchInfo {

@@ -8,6 +8,7 @@ import { resolveConfig } from '../../../src/config/resolve';
 import { diag, type Level, setLevel, setSink } from '../../../src/diag';
 import { Registry } from '../../../src/instrumentation/registry';
 import type { Instrumentation } from '../../../src/instrumentation/types';
+import { testServices } from '../../helpers/engine';
 
 /**
  * TS_OTEL_RUN_EXTRA_INSTRUMENTATIONS: the user's own instrumentation modules, loaded at start.
@@ -299,7 +300,7 @@ describe('loadExtraInstrumentations', () => {
       const entries = loadExtraInstrumentations(['./lazy.cjs', './eager.cjs'], new Set(), diag, dir);
       assert.deepEqual(warnings(), []);
       const config = resolveConfig({ env: {}, cwd: process.cwd() }).config;
-      const registry = new Registry(entries, config, diag);
+      const registry = new Registry(entries, config, diag, testServices());
       assert.deepEqual(registry.moduleNames(), ['extras-lib-e']);
       registry.startEager();
       const eager = require(join(dir, 'eager.cjs')) as Instrumentation & { setups: number };

@@ -15,6 +15,7 @@ import type {
   Target,
 } from '../../../src/instrumentation/types';
 import { ORIGINAL, WRAPPED_BY } from '../../../src/symbols';
+import { testServices } from '../../helpers/engine';
 
 /**
  * The registry on its own: the tests call `onModule` directly, as the require and import hooks do,
@@ -142,7 +143,7 @@ describe('Registry', () => {
     it('the constructor loads nothing', () => {
       const a = entry(uid('a'), ['pkg-a'], { targets: [greetTarget('pkg-a')] });
       const b = entry(uid('b'), ['http'], { setup: () => {} }, true);
-      const registry = new Registry([a, b], config, diag);
+      const registry = new Registry([a, b], config, diag, testServices());
       assert.equal(a.loads, 0);
       assert.equal(b.loads, 0);
       assert.deepEqual(registry.ids(), [a.id, b.id]);
@@ -151,7 +152,7 @@ describe('Registry', () => {
 
     it('a module no entry names loads nothing and comes back as it was', () => {
       const a = entry(uid('a'), ['pkg-a'], { targets: [greetTarget('pkg-a')] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       assert.equal(registry.onModule('pkg-b', exports, packageDir('1.0.0'), 'commonjs'), exports);
       assert.equal(registry.onModule('pkg-a/lib/other.js', exports, packageDir('1.0.0'), 'commonjs'), exports);
@@ -164,7 +165,7 @@ describe('Registry', () => {
       const t1 = greetTarget('pkg-a');
       const t2 = greetTarget('pkg-a/lib/client.js');
       const a = entry(uid('a'), ['pkg-a', 'pkg-a/lib/client.js'], { targets: [t1, t2] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const dir = packageDir('1.0.0');
       registry.onModule('pkg-a', lib(), dir, 'commonjs');
       assert.equal(a.loads, 1);
@@ -178,7 +179,7 @@ describe('Registry', () => {
     it('an entry is loaded only by its own modules', () => {
       const a = entry(uid('a'), ['pkg-a'], { targets: [greetTarget('pkg-a')] });
       const b = entry(uid('b'), ['pkg-b'], { targets: [greetTarget('pkg-b')] });
-      const registry = new Registry([a, b], config, diag);
+      const registry = new Registry([a, b], config, diag, testServices());
       registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs');
       assert.equal(a.loads, 1);
       assert.equal(b.loads, 0);
@@ -195,6 +196,7 @@ describe('Registry', () => {
         ],
         config,
         diag,
+        testServices(),
       );
       const names = registry.moduleNames();
       assert.deepEqual([...names].sort(), ['fs', 'http', 'pg', 'pg/lib/client.js']);
@@ -212,7 +214,7 @@ describe('Registry', () => {
       const a = entry(uid('a'), ['http'], {
         targets: [{ module: 'http', versions: '*', patch: (_e, _c, info) => void infos.push(info) }],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('node:http', {}, undefined, 'commonjs');
       assert.equal(a.loads, 1);
       assert.equal(infos.length, 1);
@@ -224,7 +226,7 @@ describe('Registry', () => {
       const a = entry(uid('a'), ['node:os'], {
         targets: [{ module: 'node:os', versions: '*', patch: () => void calls++ }],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('os', {}, undefined, 'commonjs');
       assert.equal(calls, 1);
       assert.deepEqual(registry.report(), [{ id: a.id, module: 'os', version: process.versions.node }]);
@@ -246,7 +248,7 @@ describe('Registry', () => {
     it('a target whose range excludes the version is skipped, with a debug line giving the range', () => {
       const t = greetTarget('pkg-a', '>=2 <3');
       const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       assert.equal(registry.onModule('pkg-a', exports, packageDir('1.2.3'), 'commonjs'), exports);
       assert.equal(t.calls, 0);
@@ -258,7 +260,7 @@ describe('Registry', () => {
     it('a target whose range includes the version is patched, with a debug line', () => {
       const t = greetTarget('pkg-a', '>=2 <3');
       const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       registry.onModule('pkg-a', exports, packageDir('2.9.0'), 'module');
       assert.equal(t.calls, 1);
@@ -270,7 +272,7 @@ describe('Registry', () => {
       const v1 = greetTarget('pkg-a', '^1.0.0');
       const v2 = greetTarget('pkg-a', '^2.0.0');
       const a = entry(uid('a'), ['pkg-a'], { targets: [v1, v2] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('pkg-a', lib(), packageDir('2.1.0'), 'commonjs');
       assert.equal(v1.calls, 0);
       assert.equal(v2.calls, 1);
@@ -287,7 +289,7 @@ describe('Registry', () => {
       const a = entry(uid('a'), ['os'], {
         targets: [now, future, { module: 'os', versions: '*', patch: (_e, _c, info) => void infos.push(info) }],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('os', lib(), undefined, 'commonjs');
       assert.equal(now.calls, 1);
       assert.equal(future.calls, 0);
@@ -299,7 +301,7 @@ describe('Registry', () => {
       const bad = greetTarget('pkg-a', 'not a range');
       const good = { module: 'pkg-a', versions: '1.x', calls: 0, patch: () => void good.calls++ };
       const a = entry(uid('a'), ['pkg-a'], { targets: [bad, good] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       assert.equal(registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs'), exports);
       assert.equal(bad.calls, 0);
@@ -317,7 +319,7 @@ describe('Registry', () => {
     it('a package without a version is 0.0.0, which a bounded range does not include', () => {
       const t = greetTarget('pkg-a', '>=1 <2');
       const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('pkg-a', lib(), packageDir(undefined), 'commonjs');
       assert.equal(t.calls, 0);
       assert.ok(debugs().some((l) => l.includes('skipped pkg-a@0.0.0: supported versions are >=1 <2')));
@@ -339,7 +341,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const dir = packageDir('1.2.3');
       const exports = lib();
       registry.onModule('pkg-a', exports, dir, 'module');
@@ -361,7 +363,7 @@ describe('Registry', () => {
     it("ctx.shimmer's wraps are marked with the instrumentation's id", () => {
       const id = uid('a');
       const a = entry(id, ['pkg-a'], { targets: [greetTarget('pkg-a')] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       const greet = exports.greet;
       registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs');
@@ -379,7 +381,7 @@ describe('Registry', () => {
           { module: 'pkg-b', versions: '*', patch: (_e, ctx) => void ctxs.push(ctx) },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs');
       registry.onModule('pkg-b', lib(), packageDir('1.0.0'), 'commonjs');
       assert.equal(ctxs.length, 3);
@@ -392,7 +394,7 @@ describe('Registry', () => {
       const patch = (_e: unknown, ctx: InstrumentationContext) => void ctxs.push(ctx);
       const a = entry(uid('a'), ['pkg-a'], { targets: [{ module: 'pkg-a', versions: '*', patch }] });
       const b = entry(uid('b'), ['pkg-a'], { targets: [{ module: 'pkg-a', versions: '*', patch }] });
-      const registry = new Registry([a, b], config, diag);
+      const registry = new Registry([a, b], config, diag, testServices());
       registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs');
       assert.equal(ctxs.length, 2);
       assert.notEqual(ctxs[0], ctxs[1]);
@@ -411,7 +413,7 @@ describe('Registry', () => {
       const a = entry(uid('a'), ['pkg-fn'], {
         targets: [{ module: 'pkg-fn', versions: '*', patch: () => replacement }],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       assert.equal(registry.onModule('pkg-fn', original, packageDir('1.0.0'), 'commonjs'), replacement);
       assert.equal(registry.report().length, 1);
     });
@@ -421,7 +423,7 @@ describe('Registry', () => {
       const a = entry(uid('a'), ['pkg-a'], {
         targets: [{ module: 'pkg-a', versions: '*', patch: () => replacement }],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       assert.equal(registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs'), replacement);
     });
 
@@ -430,14 +432,14 @@ describe('Registry', () => {
         const a = entry(uid('a'), ['pkg-a'], {
           targets: [{ module: 'pkg-a', versions: '*', patch: () => value }],
         });
-        const registry = new Registry([a], config, diag);
+        const registry = new Registry([a], config, diag, testServices());
         const exports = lib();
         assert.equal(registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs'), exports, String(value));
       }
       const a = entry(uid('a'), ['pkg-a'], {
         targets: [{ module: 'pkg-a', versions: '*', patch: (e) => e }],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       assert.equal(registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs'), exports);
     });
@@ -449,7 +451,7 @@ describe('Registry', () => {
       const b = entry(uid('b'), ['pkg-a'], {
         targets: [{ module: 'pkg-a', versions: '*', patch: (e) => void seenByB.push(e) }],
       });
-      const registry = new Registry([a, b], config, diag);
+      const registry = new Registry([a, b], config, diag, testServices());
       assert.equal(registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs'), replacement);
       assert.deepEqual(seenByB, [replacement]);
       assert.equal(seenByB[0], replacement);
@@ -473,7 +475,7 @@ describe('Registry', () => {
             },
           ],
         });
-        const registry = new Registry([a], config, diag);
+        const registry = new Registry([a], config, diag, testServices());
         const dir = packageDir('1.0.0');
         assert.equal(registry.onModule('pkg-fn', original, dir, 'commonjs'), replacement);
         const second = registry.onModule('pkg-fn', original, dir, 'module');
@@ -501,7 +503,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       const { greet, shout } = exports;
       const version = `1.0.${++seq}`;
@@ -537,7 +539,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs');
       registry.onModule('pkg-a', lib(), packageDir('2.0.0'), 'commonjs');
       assert.equal(warnings().length, 2);
@@ -558,7 +560,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs');
       assert.equal(warnings().length, 1);
       assert.match(warnings()[0]!, /: just a string\n$/);
@@ -588,7 +590,7 @@ describe('Registry', () => {
         ],
       });
       const c = entry(uid('c'), ['pkg-a'], { targets: [afterT] });
-      const registry = new Registry([a, broken, c], config, diag);
+      const registry = new Registry([a, broken, c], config, diag, testServices());
       const exports = lib();
       registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs');
       assert.equal(exports.greet('x'), 'hello x [w]');
@@ -614,7 +616,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const first = lib();
       const second = lib();
       registry.onModule('pkg-a', first, packageDir('1.0.0'), 'commonjs');
@@ -642,7 +644,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const dir = packageDir('1.0.0');
       const first = lib();
       const second = lib();
@@ -667,7 +669,7 @@ describe('Registry', () => {
       };
       const good = greetTarget('pkg-a');
       const g = entry(uid('good'), ['pkg-a'], { targets: [good] });
-      const registry = new Registry([bad, g], config, diag);
+      const registry = new Registry([bad, g], config, diag, testServices());
       const exports = lib();
       assert.equal(registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs'), exports);
       assert.equal(exports.greet('x'), 'hello x [w]');
@@ -697,7 +699,7 @@ describe('Registry', () => {
           throw new TypeError('nope');
         },
       };
-      const registry = new Registry([bad], config, diag);
+      const registry = new Registry([bad], config, diag, testServices());
       registry.startEager();
       registry.startEager();
       assert.equal(bad.loads, 1);
@@ -711,7 +713,7 @@ describe('Registry', () => {
     it('(as when require and import reach one CommonJS module) is patched once', () => {
       const t = greetTarget('pkg-a');
       const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       const dir = packageDir('1.0.0');
       assert.equal(registry.onModule('pkg-a', exports, dir, 'commonjs'), exports);
@@ -724,7 +726,7 @@ describe('Registry', () => {
     it('after disable and enable it is still patched once', () => {
       const t = greetTarget('pkg-a');
       const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       const dir = packageDir('1.0.0');
       registry.onModule('pkg-a', exports, dir, 'commonjs');
@@ -770,7 +772,7 @@ describe('Registry', () => {
     it('disable undoes the wraps, calls unpatch and the disposer, and isEnabled() becomes false', () => {
       const f = fullInstrumentation();
       const a = entry(uid('a'), ['pkg-a'], f.body);
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       const greet = exports.greet;
       const dir = packageDir('1.0.0');
@@ -798,7 +800,7 @@ describe('Registry', () => {
 
     it('disable and enable of an unknown id return false; enable of an enabled one returns false', () => {
       const a = entry(uid('a'), ['pkg-a'], { targets: [greetTarget('pkg-a')] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       assert.equal(registry.disable('no-such-id'), false);
       assert.equal(registry.enable('no-such-id'), false);
       assert.equal(registry.enable(a.id), false);
@@ -808,7 +810,7 @@ describe('Registry', () => {
     it('enable patches again every module seen so far, including those seen while disabled; setup runs again', () => {
       const f = fullInstrumentation();
       const a = entry(uid('a'), ['pkg-a'], f.body);
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const first = lib();
       const second = lib();
       registry.onModule('pkg-a', first, packageDir('1.0.0'), 'commonjs');
@@ -831,7 +833,7 @@ describe('Registry', () => {
 
     it('enable → disable → enable leaves exactly one wrapper in place', () => {
       const a = entry(uid('a'), ['pkg-a'], { targets: [greetTarget('pkg-a')] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       const greet = exports.greet;
       registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs');
@@ -849,7 +851,7 @@ describe('Registry', () => {
     it('a module seen while an entry was disabled before it ever loaded is loaded and patched by enable', () => {
       const t = greetTarget('pkg-a');
       const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       assert.equal(registry.disable(a.id), true);
       const exports = lib();
       assert.equal(registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs'), exports);
@@ -864,7 +866,7 @@ describe('Registry', () => {
     it('enable with no module seen yet loads nothing; the next module is patched', () => {
       const t = greetTarget('pkg-a');
       const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.disable(a.id);
       registry.enable(a.id);
       assert.equal(a.loads, 0);
@@ -884,7 +886,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a, b], config, diag);
+      const registry = new Registry([a, b], config, diag, testServices());
       const exports = lib();
       registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs');
       registry.disable(a.id);
@@ -910,7 +912,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs');
       assert.equal(registry.disable(id), true);
@@ -932,7 +934,7 @@ describe('Registry', () => {
         },
         true,
       );
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       registry.startEager();
       assert.equal(registry.disable(id), true);
       assert.equal(enabledSeen, false);
@@ -959,7 +961,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       const exports = lib();
       registry.onModule('pkg-a', exports, packageDir('1.0.0'), 'commonjs');
       const kept = exports.greet; // e.g. `const { greet } = require('pkg-a')`
@@ -988,7 +990,7 @@ describe('Registry', () => {
             },
           ],
         });
-        const registry = new Registry([a], config, diag);
+        const registry = new Registry([a], config, diag, testServices());
         registry.onModule('pkg-fn', original, packageDir('1.0.0'), 'commonjs');
         assert.equal(registry.report().length, 1);
         registry.disable(a.id);
@@ -1005,7 +1007,7 @@ describe('Registry', () => {
       const ctxs: InstrumentationContext[] = [];
       const eager = entry(uid('eager'), [], { setup: (ctx) => void ctxs.push(ctx) }, true);
       const lazy = entry(uid('lazy'), ['pkg-a'], { setup: (ctx) => void ctxs.push(ctx), targets: [greetTarget('pkg-a')] });
-      const registry = new Registry([eager, lazy], config, diag);
+      const registry = new Registry([eager, lazy], config, diag, testServices());
       registry.startEager();
       assert.equal(eager.loads, 1);
       assert.equal(lazy.loads, 0);
@@ -1023,7 +1025,7 @@ describe('Registry', () => {
       const log: string[] = [];
       const t = greetTarget('pkg-a');
       const eager = entry(uid('eager'), ['pkg-a'], { setup: () => void log.push('setup'), targets: [t] }, true);
-      const registry = new Registry([eager], config, diag);
+      const registry = new Registry([eager], config, diag, testServices());
       registry.startEager();
       assert.deepEqual(log, ['setup']);
       registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs');
@@ -1038,7 +1040,7 @@ describe('Registry', () => {
         setup: () => void log.push('setup'),
         targets: [{ module: 'pkg-a', versions: '*', patch: () => void log.push('patch') }],
       });
-      const registry = new Registry([lazy], config, diag);
+      const registry = new Registry([lazy], config, diag, testServices());
       registry.startEager();
       assert.deepEqual(log, []);
       registry.onModule('pkg-a', lib(), packageDir('1.0.0'), 'commonjs');
@@ -1061,7 +1063,7 @@ describe('Registry', () => {
           },
           true,
         );
-        const registry = new Registry([eager], config, diag);
+        const registry = new Registry([eager], config, diag, testServices());
         registry.startEager();
         assert.equal(registry.disable(eager.id), true);
         assert.equal(registry.enable(eager.id), true);
@@ -1072,7 +1074,7 @@ describe('Registry', () => {
     it('an eager entry disabled before start and enabled later is loaded and set up once, by enable', () => {
       const log: string[] = [];
       const eager = entry(uid('eager'), [], { setup: () => void log.push('setup') }, true);
-      const registry = new Registry([eager], config, diag);
+      const registry = new Registry([eager], config, diag, testServices());
       registry.disable(eager.id);
       registry.enable(eager.id);
       assert.equal(eager.loads, 1);
@@ -1087,7 +1089,7 @@ describe('Registry', () => {
       () => {
         const log: string[] = [];
         const eager = entry(uid('eager'), [], { setup: () => void log.push('setup') }, true);
-        const registry = new Registry([eager], config, diag);
+        const registry = new Registry([eager], config, diag, testServices());
         registry.disable(eager.id);
         registry.startEager();
         assert.deepEqual(log, []);
@@ -1107,7 +1109,7 @@ describe('Registry', () => {
         },
         true,
       );
-      const registry = new Registry([eager], config, diag);
+      const registry = new Registry([eager], config, diag, testServices());
       registry.startEager();
       assert.deepEqual(warnings(), [
         `ts-otel-run: warn: instrumentation '${id}' failed to set up and stays off: Error: no channel\n`,
@@ -1125,7 +1127,7 @@ describe('Registry', () => {
           },
           targets: [t],
         });
-        const registry = new Registry([lazy], config, diag);
+        const registry = new Registry([lazy], config, diag, testServices());
         const first = lib();
         registry.onModule('pkg-a', first, packageDir('1.0.0'), 'commonjs');
         registry.onModule('pkg-a', lib(), packageDir('1.0.1'), 'commonjs');
@@ -1158,7 +1160,7 @@ describe('Registry', () => {
           },
         ],
       });
-      const registry = new Registry([a, b, c], config, diag);
+      const registry = new Registry([a, b, c], config, diag, testServices());
       assert.deepEqual(registry.report(), []);
       registry.onModule('pkg-a', lib(), packageDir('1.2.3'), 'commonjs');
       registry.onModule('node:http', lib(), undefined, 'commonjs');
@@ -1176,7 +1178,7 @@ describe('Registry', () => {
       for (const value of ['a string', 42, true, null, undefined, Symbol('s')]) {
         const t = greetTarget('pkg-a');
         const a = entry(uid('a'), ['pkg-a'], { targets: [t] });
-        const registry = new Registry([a], config, diag);
+        const registry = new Registry([a], config, diag, testServices());
         assert.equal(registry.onModule('pkg-a', value, packageDir('1.0.0'), 'commonjs'), value);
         assert.equal(t.calls, 0, String(value));
         assert.deepEqual(registry.report(), []);
@@ -1188,7 +1190,7 @@ describe('Registry', () => {
       const fn = Object.assign(() => 'called', { greet: (n: string) => `hello ${n}` });
       const t = greetTarget('pkg-fn');
       const a = entry(uid('a'), ['pkg-fn'], { targets: [t] });
-      const registry = new Registry([a], config, diag);
+      const registry = new Registry([a], config, diag, testServices());
       assert.equal(registry.onModule('pkg-fn', fn, packageDir('1.0.0'), 'commonjs'), fn);
       assert.equal(t.calls, 1);
       assert.equal(fn.greet('x'), 'hello x [w]');

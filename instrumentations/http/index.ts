@@ -1,0 +1,330 @@
+/**
+ * http and https: a SERVER span for every incoming request and a CLIENT span for every outgoing
+ * one, with the stable HTTP semantic conventions and context propagation both ways.
+ *
+ * Events of a request and its response are observed by wrapping the instance's `emit`, never by
+ * adding listeners: a 'response' listener would stop Node from discarding unread responses, and an
+ * 'error' listener would swallow errors the program does not handle.
+ */
+import type { IncomingMessage, RequestOptions, ServerResponse, ClientRequest } from 'node:http';
+import type { Context } from '../../src/context/context';
+import type { Instrumentation, InstrumentationContext, PatchInfo } from '../../src/instrumentation/types';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+  ERROR_TYPE_OTHER,
+  KNOWN_HTTP_METHODS,
+} from '../../src/semconv';
+import type { Span } from '../../src/trace/span';
+import type { NonRecordingSpan } from '../../src/trace/span-context';
+import type { Attributes } from '../../src/trace/types';
+
+const SERVER = 1;
+const CLIENT = 2;
+const ERROR = 2;
+
+type AnySpan = Span | NonRecordingSpan;
+type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
+
+/** The method as the conventions want it, and the original when it is not a known one. */
+function method(raw: string | undefined): [string, string | undefined] {
+  const m = (raw ?? 'GET').toUpperCase();
+  if (KNOWN_HTTP_METHODS.has(m)) return [m, raw !== m ? raw : undefined];
+  return ['_OTHER', raw];
+}
+
+function spanName(m: string): string {
+  return m === '_OTHER' ? 'HTTP' : m;
+}
+
+/** host[:port] and [v6]:port from a Host header or an options object. */
+function splitHost(host: string): [string, number | undefined] {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    const port = host.slice(end + 2);
+    return [host.slice(1, end), port ? Number(port) : undefined];
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon > 0 && host.indexOf(':') === colon) {
+    const port = Number(host.slice(colon + 1));
+    return [host.slice(0, colon), Number.isInteger(port) ? port : undefined];
+  }
+  return [host, undefined];
+}
+
+function errorType(e: unknown): string {
+  if (e && typeof e === 'object') {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (typeof code === 'string' && code) return code;
+    if (typeof name === 'string' && name && name !== 'Error') return name;
+  }
+  return ERROR_TYPE_OTHER;
+}
+
+function runIn(ctx: InstrumentationContext, context: Context, emit: Emit, self: unknown, args: unknown[]): boolean {
+  return ctx.trace.contextManager.with(context, () => emit.apply(self, args as [string, ...unknown[]]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+function serverAttributes(req: IncomingMessage, scheme: string): Attributes {
+  const [m, original] = method(req.method);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const attributes: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: m,
+    [ATTR_URL_PATH]: q < 0 ? url : url.slice(0, q),
+    [ATTR_URL_SCHEME]: scheme,
+    [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+  };
+  if (original !== undefined) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = original;
+  if (q >= 0 && q < url.length - 1) attributes[ATTR_URL_QUERY] = url.slice(q + 1);
+  const host = req.headers.host;
+  if (host) {
+    const [address, port] = splitHost(host);
+    attributes[ATTR_SERVER_ADDRESS] = address;
+    attributes[ATTR_SERVER_PORT] = port ?? (scheme === 'https' ? 443 : 80);
+  }
+  const socket = req.socket;
+  const peer = socket?.remoteAddress;
+  if (peer) {
+    attributes[ATTR_NETWORK_PEER_ADDRESS] = peer;
+    if (socket.remotePort !== undefined) attributes[ATTR_NETWORK_PEER_PORT] = socket.remotePort;
+  }
+  const forwarded = req.headers['x-forwarded-for'];
+  const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : peer;
+  if (client) attributes[ATTR_CLIENT_ADDRESS] = client;
+  const ua = req.headers['user-agent'];
+  if (ua) attributes[ATTR_USER_AGENT_ORIGINAL] = ua;
+  return attributes;
+}
+
+function endServerSpan(span: AnySpan, res: ServerResponse, aborted: boolean): void {
+  const status = res.statusCode;
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (status >= 500) {
+    span.setAttribute(ATTR_ERROR_TYPE, String(status));
+    span.setStatus({ code: ERROR });
+  } else if (aborted) {
+    span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
+    span.setStatus({ code: ERROR, message: 'the connection closed before the response was complete' });
+  }
+  span.end();
+}
+
+function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: InstrumentationContext, scheme: string): void {
+  const { trace, tracer } = ctx;
+  ctx.shimmer.wrap(exports.Server.prototype, 'emit', (original) =>
+    function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
+      if (event !== 'request' || !ctx.isEnabled()) return original.apply(this, [event, ...args]);
+      const req = args[0] as IncomingMessage;
+      const res = args[1] as ServerResponse;
+      const parent = trace.propagation.extract(trace.contextManager.active(), req.headers as Record<string, unknown>);
+      const m = method(req.method)[0];
+      const span = tracer.startSpan(spanName(m), { kind: SERVER, attributes: serverAttributes(req, scheme) }, parent);
+      const context = trace.setSpan(parent, span);
+
+      // Listeners of the request and response run where the parser emits them, outside this
+      // request's context: make every emit of these two objects run inside it.
+      const reqEmit = req.emit as Emit;
+      req.emit = function (this: unknown, ...a: unknown[]) {
+        return runIn(ctx, context, reqEmit, this, a);
+      } as Emit;
+      const resEmit = res.emit as Emit;
+      let ended = false;
+      res.emit = function (this: unknown, ...a: unknown[]) {
+        if (!ended && (a[0] === 'finish' || a[0] === 'close')) {
+          ended = true;
+          endServerSpan(span, res, a[0] === 'close' && !res.writableFinished);
+        }
+        return runIn(ctx, context, resEmit, this, a);
+      } as Emit;
+
+      return trace.contextManager.with(context, () => original.apply(this, [event, ...args]));
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+type RequestFn = (...args: unknown[]) => ClientRequest;
+
+interface Normalized {
+  args: unknown[];
+  options: RequestOptions & { href?: string };
+}
+
+/** Copies the call's options (never mutating the program's) so that headers can be added. */
+function normalize(args: unknown[], defaultProtocol: string): Normalized | undefined {
+  let url: URL | undefined;
+  let options: RequestOptions = {};
+  let rest = 0;
+  const first = args[0];
+  if (typeof first === 'string') {
+    try {
+      url = new URL(first);
+    } catch {
+      return undefined; // invalid: let the original throw its own error
+    }
+    rest = 1;
+  } else if (first instanceof URL) {
+    url = first;
+    rest = 1;
+  }
+  if (args[rest] && typeof args[rest] === 'object' && !(args[rest] instanceof URL)) {
+    options = { ...(args[rest] as RequestOptions) };
+    rest++;
+  } else if (rest === 0) {
+    return undefined;
+  }
+  const callback = typeof args[rest] === 'function' ? [args[rest]] : [];
+  const headers = options.headers;
+  options.headers = Array.isArray(headers) ? [...(headers as string[])] : { ...(headers as RequestOptions['headers']) };
+  const built: unknown[] = url ? [url, options, ...callback] : [options, ...callback];
+  const merged: RequestOptions & { href?: string } = { ...options };
+  if (url) {
+    merged.protocol ??= url.protocol;
+    merged.hostname ??= url.hostname.replace(/^\[|\]$/g, '');
+    merged.port ??= url.port || undefined;
+    merged.path ??= `${url.pathname}${url.search}`;
+  }
+  merged.protocol ??= (options.agent as { protocol?: string } | undefined)?.protocol ?? defaultProtocol;
+  return { args: built, options: merged };
+}
+
+function clientAttributes(o: RequestOptions, m: string, original: string | undefined): Attributes {
+  const protocol = o.protocol ?? 'http:';
+  let host = o.hostname ?? o.host ?? 'localhost';
+  const hostPort = typeof o.host === 'string' && !o.hostname ? splitHost(o.host) : undefined;
+  if (hostPort) host = hostPort[0];
+  const defaultPort = protocol === 'https:' ? 443 : 80;
+  const port = Number(o.port ?? hostPort?.[1] ?? (o as { defaultPort?: number }).defaultPort ?? defaultPort);
+  const hostText = host.includes(':') ? `[${host}]` : host;
+  const attributes: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: m,
+    [ATTR_SERVER_ADDRESS]: host,
+    [ATTR_SERVER_PORT]: port,
+    // Never the credentials of `auth` or of the URL: they are not part of url.full.
+    [ATTR_URL_FULL]: `${protocol}//${hostText}${port === defaultPort ? '' : `:${port}`}${o.path ?? '/'}`,
+  };
+  if (original !== undefined) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = original;
+  return attributes;
+}
+
+function injectHeaders(ctx: InstrumentationContext, context: Context, options: RequestOptions): void {
+  const headers = options.headers;
+  if (Array.isArray(headers)) {
+    const carrier: Record<string, unknown> = {};
+    ctx.trace.propagation.inject(context, carrier);
+    for (const [k, v] of Object.entries(carrier)) headers.push(k, String(v));
+  } else if (headers) {
+    ctx.trace.propagation.inject(context, headers as Record<string, unknown>);
+  }
+}
+
+function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
+  const { trace, tracer } = ctx;
+  return (original: RequestFn): RequestFn =>
+    function request(this: unknown, ...args: unknown[]): ClientRequest {
+      if (!ctx.isEnabled()) return original.apply(this, args);
+      const caller = trace.contextManager.active();
+      if (trace.isTracingSuppressed(caller)) return original.apply(this, args);
+      const call = normalize(args, defaultProtocol);
+      if (!call) return original.apply(this, args);
+      const [m, methodOriginal] = method(call.options.method);
+      const span = tracer.startSpan(spanName(m), { kind: CLIENT, attributes: clientAttributes(call.options, m, methodOriginal) }, caller);
+      const context = trace.setSpan(caller, span);
+      // The options object given to the original is the copy from normalize(): headers go there.
+      injectHeaders(ctx, context, call.args[call.args[0] instanceof URL ? 1 : 0] as RequestOptions);
+
+      let req: ClientRequest;
+      try {
+        req = trace.contextManager.with(context, () => original.apply(this, call.args));
+      } catch (e) {
+        span.setAttribute(ATTR_ERROR_TYPE, errorType(e));
+        span.setStatus({ code: ERROR, message: e instanceof Error ? e.message : String(e) });
+        span.end();
+        throw e;
+      }
+
+      let done = false;
+      const finish = (error?: unknown, status?: number) => {
+        if (done) return;
+        done = true;
+        if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+        if (error !== undefined) {
+          span.recordException(error);
+          span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+          span.setStatus({ code: ERROR, message: error instanceof Error ? error.message : String(error) });
+        } else if (status !== undefined && status >= 400) {
+          span.setAttribute(ATTR_ERROR_TYPE, String(status));
+          span.setStatus({ code: ERROR });
+        } else if (status === undefined) {
+          span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
+          span.setStatus({ code: ERROR, message: 'the request ended before a response' });
+        }
+        span.end();
+      };
+
+      const reqEmit = req.emit as Emit;
+      req.emit = function (this: unknown, ...a: unknown[]) {
+        const event = a[0];
+        if (event === 'response') {
+          const res = a[1] as IncomingMessage;
+          span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, res.httpVersion);
+          const resEmit = res.emit as Emit;
+          res.emit = function (this: unknown, ...r: unknown[]) {
+            if (r[0] === 'end') finish(undefined, res.statusCode);
+            else if (r[0] === 'error') finish(r[1], res.statusCode);
+            else if (r[0] === 'close') finish(res.complete ? undefined : new Error('the response was cut off'), res.statusCode);
+            return runIn(ctx, caller, resEmit, this, r);
+          } as Emit;
+        } else if (event === 'error') finish(a[1]);
+        else if (event === 'close' && !(req as { res?: unknown }).res) finish();
+        // The program's own listeners run in its context, not in the client span's.
+        return runIn(ctx, caller, reqEmit, this, a);
+      } as Emit;
+      return req;
+    };
+}
+
+function patchClient(exports: Record<string, RequestFn>, ctx: InstrumentationContext, protocol: string): void {
+  ctx.shimmer.wrap(exports, 'request', wrapRequest(ctx, protocol));
+  ctx.shimmer.wrap(exports, 'get', (original) =>
+    // http.get calls the module's own request, not the export: wrap it the same way, then end().
+    wrapRequest(ctx, protocol)(original),
+  );
+}
+
+function patch(scheme: 'http' | 'https') {
+  return (exports: unknown, ctx: InstrumentationContext, _info: PatchInfo) => {
+    const e = exports as { Server: { prototype: { emit: Emit } } } & Record<string, RequestFn>;
+    patchServer(e, ctx, scheme);
+    patchClient(e, ctx, `${scheme}:`);
+  };
+}
+
+const instrumentation: Instrumentation = {
+  id: 'http',
+  targets: [
+    { module: 'http', versions: '>=20.6', patch: patch('http') },
+    { module: 'https', versions: '>=20.6', patch: patch('https') },
+  ],
+};
+
+export default instrumentation;
