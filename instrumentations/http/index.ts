@@ -69,7 +69,7 @@ function errorType(e: unknown): string {
   if (e && typeof e === 'object') {
     const { code, name } = e as { code?: unknown; name?: unknown };
     if (typeof code === 'string' && code) return code;
-    if (typeof name === 'string' && name && name !== 'Error') return name;
+    if (typeof name === 'string' && name) return name;
   }
   return ERROR_TYPE_OTHER;
 }
@@ -154,7 +154,20 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
         return runIn(ctx, context, resEmit, this, a);
       } as Emit;
 
-      return trace.contextManager.with(context, () => original.apply(this, [event, ...args]));
+      try {
+        return trace.contextManager.with(context, () => original.apply(this, [event, ...args]));
+      } catch (e) {
+        // A handler that throws synchronously takes the process down: record why on the span
+        // (the context is gone by the time the process-level handlers run), then let it go on.
+        if (!ended) {
+          ended = true;
+          span.recordException(e);
+          span.setAttribute(ATTR_ERROR_TYPE, errorType(e));
+          span.setStatus({ code: ERROR, message: e instanceof Error ? e.message : String(e) });
+          span.end();
+        }
+        throw e;
+      }
     },
   );
 }

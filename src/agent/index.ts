@@ -11,14 +11,18 @@ import type { ReadableSpan, Resource, SpanProcessor } from '../trace/types';
 import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
+import { installShutdown } from './shutdown';
 import { createTracing } from './tracing';
+import { Span } from '../trace/span';
+import { getSpan } from '../trace/span-context';
+import { StatusCode } from '../trace/types';
 
 export interface Agent {
   readonly version: string;
   readonly config: Config;
   readonly registry: Registry;
   readonly tracerProvider: TracerProvider;
-  /** Removes the module hooks. Patches already made stay (Registry.disable undoes them). */
+  /** Removes the module hooks and the exit handlers. Patches already made stay (Registry.disable undoes them). */
   stop(): void;
 }
 
@@ -55,6 +59,29 @@ export function startAgent(config: Config, diag: Diag): Agent {
   const registry = new Registry([...activeCatalog(config, diag), ...extras], config, diag, services);
   const hooks = installHooks(registry, diag, config.TS_OTEL_RUN_IMPORT_HOOK);
   registry.startEager();
+  const removeShutdown = installShutdown({
+    flush: () => tracing.tracerProvider.forceFlush(),
+    onFatal: (error) => {
+      // The span the program was in when it died: record why, and end it so that it is exported.
+      const span = getSpan(tracing.contextManager.active());
+      if (span instanceof Span && span.isRecording()) {
+        span.recordException(error);
+        span.setStatus({ code: StatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        span.end();
+      }
+    },
+    deadlineMs: config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT,
+    diag,
+  });
   if (diag.enabled('info')) diag.info(startupSummary(config, registry.ids()));
-  return { version: VERSION, config, registry, tracerProvider: tracing.tracerProvider, stop: () => hooks.unhook() };
+  return {
+    version: VERSION,
+    config,
+    registry,
+    tracerProvider: tracing.tracerProvider,
+    stop: () => {
+      hooks.unhook();
+      removeShutdown();
+    },
+  };
 }

@@ -276,6 +276,12 @@ export const SETTINGS = {
   },
 
   // The project's own
+  TS_OTEL_RUN_SHUTDOWN_TIMEOUT: {
+    type: ms,
+    group: 'ts-otel-run',
+    default: 3000,
+    help: 'Longest time a flush may hold a program that is exiting (signal, natural end), ms',
+  },
   TS_OTEL_RUN_CONFIG: {
     type: file,
     group: 'ts-otel-run',

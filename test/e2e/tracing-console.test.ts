@@ -1,0 +1,106 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { app, cleanEnv, launcher, run } from '../helpers/run';
+
+/** Spans from the http instrumentation, through the console exporter, for every way a program ends. */
+
+interface ConsoleSpan {
+  name: string;
+  kind: string;
+  context: { trace_id: string; span_id: string };
+  parent_id: string | null;
+  status: { status_code: string; description?: string };
+  attributes: Record<string, unknown>;
+  events: { name: string; attributes: Record<string, unknown> }[];
+  resource: { attributes: Record<string, unknown> };
+  scope: { name: string };
+}
+
+function spans(stderr: string): ConsoleSpan[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{"name"'))
+    .map((l) => JSON.parse(l) as ConsoleSpan);
+}
+
+const consoleEnv = () => cleanEnv({ OTEL_TRACES_EXPORTER: 'console' });
+
+describe('http spans through the console exporter', () => {
+  it('a server and a client span per request, with the stable HTTP attributes', async () => {
+    const r = await launcher(['--service_name', 'shop', 'node', app('serve-and-exit.cjs'), '3', 'natural'], { env: consoleEnv() });
+    assert.equal(r.code, 0, r.stderr);
+    const all = spans(r.stderr);
+    const servers = all.filter((s) => s.kind === 'SERVER');
+    const clients = all.filter((s) => s.kind === 'CLIENT');
+    assert.equal(servers.length, 3);
+    assert.equal(clients.length, 3);
+    const server = servers.find((s) => s.attributes['url.path'] === '/r1')!;
+    assert.equal(server.name, 'GET');
+    assert.equal(server.scope.name, 'http');
+    assert.equal(server.status.status_code, 'UNSET');
+    assert.equal(server.attributes['http.request.method'], 'GET');
+    assert.equal(server.attributes['http.response.status_code'], 200);
+    assert.equal(server.attributes['url.scheme'], 'http');
+    assert.equal(server.attributes['server.address'], '127.0.0.1');
+    assert.equal(typeof server.attributes['server.port'], 'number');
+    assert.equal(server.attributes['client.address'], '127.0.0.1');
+    assert.equal(server.attributes['network.protocol.version'], '1.1');
+    assert.equal(server.resource.attributes['service.name'], 'shop');
+    const client = clients.find((s) => String(s.attributes['url.full']).endsWith('/r1'))!;
+    assert.match(String(client.attributes['url.full']), /^http:\/\/127\.0\.0\.1:\d+\/r1$/);
+    assert.equal(client.attributes['http.response.status_code'], 200);
+    assert.equal(client.attributes['server.port'], server.attributes['server.port']);
+  });
+
+  it('the program’s stdout is what it is without the launcher', async () => {
+    const plain = await run(process.execPath, [app('http-server.js')], { env: cleanEnv({ PORT: '0' }) });
+    const traced = await launcher(['node', app('http-server.js')], { env: consoleEnv() });
+    const normalize = (s: string) => s.replace(/:\d+/g, ':PORT');
+    assert.equal(normalize(traced.stdout), normalize(plain.stdout));
+    assert.equal(spans(traced.stderr).length, 6);
+  });
+
+  it('process.exit(0) right after the last response loses nothing', async () => {
+    const r = await launcher(['node', app('serve-and-exit.cjs'), '20', 'exit'], { env: consoleEnv() });
+    assert.equal(r.code, 0);
+    const all = spans(r.stderr);
+    assert.equal(all.filter((s) => s.kind === 'SERVER').length, 20);
+    assert.equal(all.filter((s) => s.kind === 'CLIENT').length, 20);
+  });
+
+  it('an uncaught exception in a handler: the server span records it, the crash is the program’s own', async () => {
+    const plain = await run(process.execPath, [app('serve-and-exit.cjs'), '2', 'throw'], { env: cleanEnv() });
+    const r = await launcher(['node', app('serve-and-exit.cjs'), '2', 'throw'], { env: consoleEnv() });
+    assert.equal(r.code, plain.code);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error: crash in handler/);
+    const failed = spans(r.stderr).find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === '/r1')!;
+    assert.equal(failed.status.status_code, 'ERROR');
+    assert.equal(failed.status.description, 'crash in handler');
+    const event = failed.events.find((e) => e.name === 'exception')!;
+    assert.equal(event.attributes['exception.type'], 'Error');
+    assert.equal(event.attributes['exception.message'], 'crash in handler');
+    assert.match(String(event.attributes['exception.stacktrace']), /serve-and-exit\.cjs/);
+  });
+
+  it('SIGTERM to a program without a handler: spans are written, then it dies by SIGTERM', async () => {
+    let sent = false;
+    const r = await launcher(['node', app('serve-and-exit.cjs'), '4', 'wait'], {
+      env: consoleEnv(),
+      onStdout(text, child) {
+        if (!sent && text.includes('ready')) {
+          sent = true;
+          child.kill('SIGTERM');
+        }
+      },
+    });
+    assert.equal(r.signal, 'SIGTERM');
+    assert.equal(spans(r.stderr).filter((s) => s.kind === 'SERVER').length, 4);
+  });
+
+  it('the exporter of a program that traces nothing prints nothing', async () => {
+    const r = await launcher(['node', '-e', 'console.log("quiet")'], { env: consoleEnv() });
+    assert.equal(r.stdout, 'quiet\n');
+    assert.equal(r.stderr, '');
+  });
+});
