@@ -11,6 +11,10 @@ import type { ReadableSpan, Resource, SpanProcessor } from '../trace/types';
 import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
+import { suppressTracing } from '../context/context';
+import { otlpOptions } from '../exporters/otlp/options';
+import { createOtlpSpanExporter } from '../exporters/otlp/traces';
+import { BatchProcessor } from '../processing/batch';
 import { installShutdown } from './shutdown';
 import { createTracing } from './tracing';
 import { Span } from '../trace/span';
@@ -40,16 +44,30 @@ function resourceFor(config: Config): Resource {
   };
 }
 
-function spanProcessors(config: Config, diag: Diag): SpanProcessor[] {
+function spanProcessors(config: Config, diag: Diag, suppressed: <R>(fn: () => R) => R): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
   for (const name of config.OTEL_TRACES_EXPORTER) {
     if (name === 'console') processors.push(new SimpleProcessor<ReadableSpan>(new ConsoleSpanExporter(), diag.child('console')));
+    if (name === 'otlp') {
+      const exporter = createOtlpSpanExporter(otlpOptions(config, 'traces'), diag.child('otlp'), suppressed);
+      const batch = {
+        scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+        exportTimeoutMs: config.OTEL_BSP_EXPORT_TIMEOUT,
+        maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
+        maxExportBatchSize: config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+        noun: 'span',
+      };
+      processors.push(new BatchProcessor<ReadableSpan>(exporter, batch, diag.child('otlp')));
+    }
   }
   return processors;
 }
 
 export function startAgent(config: Config, diag: Diag): Agent {
-  const tracing = createTracing({ config, resource: resourceFor(config), processors: spanProcessors(config, diag), diag });
+  const tracing = createTracing({ config, resource: resourceFor(config), processors: [], diag });
+  const { contextManager } = tracing;
+  const suppressed = <R>(fn: () => R): R => contextManager.with(suppressTracing(contextManager.active()), fn);
+  for (const p of spanProcessors(config, diag, suppressed)) tracing.tracerProvider.addSpanProcessor(p);
   const services = { tracerProvider: tracing.tracerProvider, trace: tracing.trace, version: VERSION };
   const extras = loadExtraInstrumentations(
     config.TS_OTEL_RUN_EXTRA_INSTRUMENTATIONS ?? [],

@@ -119,6 +119,10 @@ export class TracerProvider implements SpanSink {
     this.processors = [...options.processors];
   }
 
+  addSpanProcessor(processor: SpanProcessor): void {
+    this.processors.push(processor);
+  }
+
   getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer {
     const key = `${name}@${version ?? ''}@${options?.schemaUrl ?? ''}`;
     let tracer = this.tracers.get(key);

@@ -1,0 +1,144 @@
+import type { Diag } from '../../diag';
+import { redactUrl } from '../../diag/redact';
+import { describe } from '../../instrumentation/registry';
+import type { Exporter } from '../../processing/types';
+import type { ExportResult } from '../../trace/types';
+import { decodePartialSuccess, decodePartialSuccessJson, decodeRpcStatus, decodeRpcStatusJson } from './encode';
+import type { SendResult, Transport } from './http-transport';
+import type { OtlpOptions } from './options';
+
+export interface OtlpExporterOptions<T> {
+  readonly options: OtlpOptions;
+  readonly transport: Transport;
+  readonly encode: (items: readonly T[]) => Uint8Array;
+  /** "span", "log record", "metric data point": for diagnostics. */
+  readonly noun: string;
+  readonly diag: Diag;
+  /** Runs `fn` with tracing suppressed, so that the exporter's own requests are never traced. */
+  readonly suppressed: <R>(fn: () => R) => R;
+  /** Backoff before retry n (1-based), ms; exposed for tests. */
+  readonly backoffMs?: (attempt: number) => number;
+}
+
+/** Exponential backoff with full jitter: 1 s, 1.5 s, 2.25 s … capped at 5 s, each scaled by a random 0.5–1. */
+export function defaultBackoff(attempt: number): number {
+  const base = Math.min(5000, 1000 * 1.5 ** (attempt - 1));
+  return base * (0.5 + Math.random() / 2);
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+/**
+ * The OTLP exporter for one signal over HTTP: encodes a batch, sends it, retries the statuses and
+ * network errors the specification calls transient with exponential backoff and jitter (a
+ * Retry-After wins), all within the export timeout; reports failures and partial success once per
+ * streak, never per batch, and never with header values. While shutting down it does not retry
+ * connection failures: a collector that is gone must not delay the program's exit.
+ */
+export class OtlpExporter<T> implements Exporter<T> {
+  private failures = 0;
+  private lost = 0;
+  private partial = false;
+  private shuttingDown = false;
+  private readonly json: boolean;
+  private readonly where: string;
+
+  constructor(private readonly o: OtlpExporterOptions<T>) {
+    this.json = o.options.protocol === 'http/json';
+    this.where = redactUrl(o.options.url);
+  }
+
+  export(items: readonly T[], done: (result: ExportResult) => void): void {
+    let body: Uint8Array;
+    try {
+      body = this.o.encode(items);
+    } catch (e) {
+      this.o.diag.once(`encode-${this.o.noun}`, 'warn', `could not encode ${this.o.noun}s: ${describe(e)}`);
+      done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });
+      return;
+    }
+    this.sendWithRetry(body, items.length).then(done, (e: unknown) =>
+      done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) }),
+    );
+  }
+
+  /** For the exit hand-off: the encoded body of a batch, as `export` would send it. */
+  encode(items: readonly T[]): Uint8Array {
+    return this.o.encode(items);
+  }
+
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    this.o.transport.close();
+    if (this.failures) {
+      this.o.diag.warn(`${this.lost} ${this.o.noun}(s) could not be exported to ${this.where} in all`);
+    }
+  }
+
+  /** From now on, fail fast instead of retrying (the process is exiting). */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+  }
+
+  private async sendWithRetry(body: Uint8Array, count: number): Promise<ExportResult> {
+    const deadline = Date.now() + this.o.options.timeoutMs;
+    const backoff = this.o.backoffMs ?? defaultBackoff;
+    for (let attempt = 1; ; attempt++) {
+      const left = deadline - Date.now();
+      const result: SendResult = await this.o.suppressed(() => this.o.transport.send(body, Math.max(1, left)));
+      if (result.ok) {
+        this.succeeded(result);
+        return { code: 0 };
+      }
+      const networkError = result.status === undefined;
+      const retry = result.retryable && !(this.shuttingDown && networkError);
+      const delay = result.retryAfterMs ?? backoff(attempt);
+      if (!retry || Date.now() + delay >= deadline) {
+        const error = new Error(this.reason(result));
+        this.failed(error, count);
+        return { code: 1, error };
+      }
+      await sleep(delay);
+    }
+  }
+
+  private reason(result: SendResult): string {
+    if (result.error) return result.error.message;
+    const status = result.body && result.body.length ? (this.json ? decodeRpcStatusJson(result.body) : decodeRpcStatus(result.body)) : undefined;
+    return `HTTP ${result.status}${status?.message ? `: ${status.message}` : ''}`;
+  }
+
+  private succeeded(result: SendResult): void {
+    if (this.failures) {
+      this.o.diag.info(`exports of ${this.o.noun}s to ${this.where} succeed again (${this.failures} batch(es) failed)`);
+      this.failures = 0;
+      this.lost = 0;
+    }
+    const body = result.body;
+    const partial = body && body.length ? (this.json ? decodePartialSuccessJson(body) : decodePartialSuccess(body)) : undefined;
+    if (partial && (partial.rejected > 0 || partial.message)) {
+      if (!this.partial) {
+        this.partial = true;
+        this.o.diag.warn(
+          `the collector at ${this.where} accepted a batch only in part: ${partial.rejected} ${this.o.noun}(s) rejected` +
+            `${partial.message ? `: ${partial.message}` : ''} (said once until a batch is accepted whole)`,
+        );
+      }
+    } else {
+      this.partial = false;
+    }
+  }
+
+  private failed(error: Error, count: number): void {
+    this.lost += count;
+    if (this.failures++ === 0) {
+      this.o.diag.warn(
+        `cannot export ${this.o.noun}s to ${this.where}: ${error.message}; ${count} ${this.o.noun}(s) dropped ` +
+          '(said once until exports succeed again)',
+      );
+    }
+  }
+}
