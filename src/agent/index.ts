@@ -13,6 +13,8 @@ import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
 import { suppressTracing } from '../context/context';
 import { otlpOptions } from '../exporters/otlp/options';
+import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
+import type { OtlpExporter } from '../exporters/otlp/exporter';
 import { createOtlpSpanExporter } from '../exporters/otlp/traces';
 import { BatchProcessor } from '../processing/batch';
 import { installShutdown } from './shutdown';
@@ -44,7 +46,18 @@ function resourceFor(config: Config): Resource {
   };
 }
 
-function spanProcessors(config: Config, diag: Diag, suppressed: <R>(fn: () => R) => R): SpanProcessor[] {
+/** A batch processor and its OTLP exporter: what the exit hand-off drains and sends. */
+interface ExitSource {
+  readonly processor: BatchProcessor<ReadableSpan>;
+  readonly exporter: OtlpExporter<ReadableSpan>;
+}
+
+function spanProcessors(
+  config: Config,
+  diag: Diag,
+  suppressed: <R>(fn: () => R) => R,
+  exitSources: ExitSource[],
+): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
   for (const name of config.OTEL_TRACES_EXPORTER) {
     if (name === 'console') processors.push(new SimpleProcessor<ReadableSpan>(new ConsoleSpanExporter(), diag.child('console')));
@@ -57,17 +70,40 @@ function spanProcessors(config: Config, diag: Diag, suppressed: <R>(fn: () => R)
         maxExportBatchSize: config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
         noun: 'span',
       };
-      processors.push(new BatchProcessor<ReadableSpan>(exporter, batch, diag.child('otlp')));
+      const processor = new BatchProcessor<ReadableSpan>(exporter, batch, diag.child('otlp'));
+      processors.push(processor);
+      exitSources.push({ processor, exporter });
     }
   }
   return processors;
+}
+
+/** At 'exit': everything still pending goes to a worker thread that sends it while we wait. */
+function exitHandOff(sources: readonly ExitSource[], deadlineMs: number, diag: Diag): void {
+  const requests: ExitRequest[] = [];
+  const exporters: OtlpExporter<ReadableSpan>[] = [];
+  for (const s of sources) {
+    const items = s.processor.takePending();
+    if (items.length === 0) continue;
+    requests.push(s.exporter.exitRequest(items));
+    exporters.push(s.exporter);
+  }
+  if (requests.length === 0) return;
+  const outcomes = handOffAtExit(requests, deadlineMs);
+  outcomes.forEach((outcome, i) => {
+    if (outcome === OUTCOME.SENT) return;
+    const r = requests[i]!;
+    const why = outcome === OUTCOME.PENDING ? `no answer within ${deadlineMs} ms` : 'the export failed';
+    diag.warn(`${r.count} ${r.noun}(s) could not be exported at exit to ${exporters[i]!.destination}: ${why}`);
+  });
 }
 
 export function startAgent(config: Config, diag: Diag): Agent {
   const tracing = createTracing({ config, resource: resourceFor(config), processors: [], diag });
   const { contextManager } = tracing;
   const suppressed = <R>(fn: () => R): R => contextManager.with(suppressTracing(contextManager.active()), fn);
-  for (const p of spanProcessors(config, diag, suppressed)) tracing.tracerProvider.addSpanProcessor(p);
+  const exitSources: ExitSource[] = [];
+  for (const p of spanProcessors(config, diag, suppressed, exitSources)) tracing.tracerProvider.addSpanProcessor(p);
   const services = { tracerProvider: tracing.tracerProvider, trace: tracing.trace, version: VERSION };
   const extras = loadExtraInstrumentations(
     config.TS_OTEL_RUN_EXTRA_INSTRUMENTATIONS ?? [],
@@ -78,7 +114,12 @@ export function startAgent(config: Config, diag: Diag): Agent {
   const hooks = installHooks(registry, diag, config.TS_OTEL_RUN_IMPORT_HOOK);
   registry.startEager();
   const removeShutdown = installShutdown({
-    flush: () => tracing.tracerProvider.forceFlush(),
+    flush: () => {
+      // The program is ending: a collector that refuses connections is not worth a retry now.
+      for (const s of exitSources) s.exporter.beginShutdown();
+      return tracing.tracerProvider.forceFlush();
+    },
+    flushSync: () => exitHandOff(exitSources, config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT, diag),
     onFatal: (error) => {
       // The span the program was in when it died: record why, and end it so that it is exported.
       const span = getSpan(tracing.contextManager.active());

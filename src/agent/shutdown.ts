@@ -27,21 +27,25 @@ export const FLUSH_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * - SIGTERM, SIGINT, SIGHUP: when the program has no handler of its own, flush (at most the
  *   deadline), then die by the same signal, as it would have; when it has one, its handler decides
  *   and we only flush alongside.
- * Every timer is unref'd; nothing here keeps a program alive.
+ * Nothing here keeps a running program alive; a flush holds an exiting one at most the deadline.
  */
 export function installShutdown(options: ShutdownOptions): () => void {
   const { diag } = options;
   let flushedOnExit = false;
   let flushing: Promise<void> | undefined;
+  // After a flush ran out of time, the collector is not answering: the exit hand-off would only
+  // wait for it a second time.
+  let deadlineHit = false;
 
   const flushWithDeadline = (): Promise<void> => {
     if (flushing) return flushing;
     flushing = new Promise<void>((resolve) => {
+      // Not unref'd: this timer is what holds a dying process for the flush, and it bounds it.
       const timer = setTimeout(() => {
+        deadlineHit = true;
         diag.warn(`telemetry flush did not finish within ${options.deadlineMs} ms; the rest is dropped`);
         resolve();
       }, options.deadlineMs);
-      timer.unref();
       options
         .flush()
         .catch((e) => diag.debug(`flush failed: ${describe(e)}`))
@@ -63,7 +67,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   };
 
   const onExit = () => {
-    if (flushedOnExit) return;
+    if (flushedOnExit || deadlineHit) return;
     flushedOnExit = true;
     try {
       options.flushSync?.();

@@ -25,6 +25,8 @@ export class BatchProcessor<T> implements Processor<T> {
   private queue: T[] = [];
   private timer: NodeJS.Timeout | undefined;
   private exporting: Promise<void> | undefined;
+  /** The batch being exported, until its export settles. */
+  private inFlight: T[] | undefined;
   private dropped = 0;
   private shutDown = false;
   private readonly batchSize: number;
@@ -63,10 +65,16 @@ export class BatchProcessor<T> implements Processor<T> {
     return this.queue.length;
   }
 
-  /** Takes everything queued, for a synchronous hand-off at exit. */
-  drain(): T[] {
-    const items = this.queue;
+  /**
+   * For the synchronous hand-off at exit: everything not yet known to be delivered, the batch in
+   * flight included (its request dies with the process; sending it again may deliver it twice,
+   * which is better than not at all). The processor takes nothing more afterwards.
+   */
+  takePending(): T[] {
+    const items = this.inFlight ? [...this.inFlight, ...this.queue] : this.queue;
     this.queue = [];
+    this.inFlight = undefined;
+    this.shutDown = true;
     this.clearTimer();
     return items;
   }
@@ -112,12 +120,14 @@ export class BatchProcessor<T> implements Processor<T> {
       this.diag.warn(`dropped ${this.dropped} ${this.options.noun}(s) while the queue was full`);
       this.dropped = 0;
     }
+    this.inFlight = batch;
     this.exporting = exportWithTimeout(this.exporter, batch, this.options.exportTimeoutMs)
       .then((result) => {
         if (result.code !== 0) this.diag.debug(`export of ${batch.length} ${this.options.noun}(s) failed: ${describe(result.error)}`);
       })
       .finally(() => {
         this.exporting = undefined;
+        if (this.inFlight === batch) this.inFlight = undefined;
       });
     return this.exporting;
   }

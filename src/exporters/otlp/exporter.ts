@@ -4,6 +4,8 @@ import { describe } from '../../instrumentation/registry';
 import type { Exporter } from '../../processing/types';
 import type { ExportResult } from '../../trace/types';
 import { decodePartialSuccess, decodePartialSuccessJson, decodeRpcStatus, decodeRpcStatusJson } from './encode';
+import type { ExitRequest } from './exit-handoff';
+import { GRPC_PATHS } from './grpc-transport';
 import type { SendResult, Transport } from './http-transport';
 import type { OtlpOptions } from './options';
 
@@ -65,9 +67,31 @@ export class OtlpExporter<T> implements Exporter<T> {
     );
   }
 
-  /** For the exit hand-off: the encoded body of a batch, as `export` would send it. */
-  encode(items: readonly T[]): Uint8Array {
-    return this.o.encode(items);
+  /** For the exit hand-off: the request that `export` would send for these items. */
+  exitRequest(items: readonly T[]): ExitRequest {
+    const o = this.o.options;
+    const tls = {
+      ...(o.certificate ? { ca: o.certificate } : {}),
+      ...(o.clientKey ? { key: o.clientKey } : {}),
+      ...(o.clientCertificate ? { cert: o.clientCertificate } : {}),
+    };
+    return {
+      protocol: o.protocol,
+      url: o.url,
+      ...(o.protocol === 'grpc' ? { grpcPath: GRPC_PATHS[o.signal] } : {}),
+      headers: o.headers,
+      contentType: this.json ? 'application/json' : 'application/x-protobuf',
+      gzip: o.compression === 'gzip',
+      body: this.o.encode(items),
+      ...(Object.keys(tls).length ? { tls } : {}),
+      count: items.length,
+      noun: this.o.noun,
+    };
+  }
+
+  /** Where this exporter sends, credentials removed: for diagnostics. */
+  get destination(): string {
+    return this.where;
   }
 
   async shutdown(): Promise<void> {

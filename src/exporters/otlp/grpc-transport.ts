@@ -5,7 +5,7 @@ import { decodeRpcStatus } from './encode';
 import type { SendResult, Transport } from './http-transport';
 import type { OtlpOptions, OtlpSignal } from './options';
 
-const SERVICES: Record<OtlpSignal, string> = {
+export const GRPC_PATHS: Record<OtlpSignal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
@@ -30,7 +30,7 @@ export class GrpcTransport implements Transport {
     private readonly options: OtlpOptions,
     signal: OtlpSignal,
   ) {
-    this.path = SERVICES[signal];
+    this.path = GRPC_PATHS[signal];
   }
 
   private setup(): Client {
