@@ -70,7 +70,7 @@ export class Tracer {
       name,
       kind,
       validParent?.spanId,
-      validParent ? validParent.isRemote === true : undefined,
+      validParent?.isRemote === true,
       this.provider.resource,
       this.scope,
       this.provider.limits,
