@@ -12,6 +12,10 @@ import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
 import { suppressTracing } from '../context/context';
+import type { Propagation } from '../instrumentation/types';
+import { createPropagator } from '../propagation';
+import { contextFromEnvironment } from '../propagation/environment';
+import { defaultTextMapGetter, defaultTextMapSetter } from '../propagation/types';
 import { otlpOptions } from '../exporters/otlp/options';
 import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
 import type { OtlpExporter } from '../exporters/otlp/exporter';
@@ -99,7 +103,14 @@ function exitHandOff(sources: readonly ExitSource[], deadlineMs: number, diag: D
 }
 
 export function startAgent(config: Config, diag: Diag): Agent {
-  const tracing = createTracing({ config, resource: resourceFor(config), processors: [], diag });
+  const propagator = createPropagator(config.OTEL_PROPAGATORS);
+  const propagation: Propagation = {
+    inject: (context, carrier) => propagator.inject(context, carrier, defaultTextMapSetter),
+    extract: (context, carrier) => propagator.extract(context, carrier, defaultTextMapGetter),
+  };
+  // TRACEPARENT / TRACESTATE / BAGGAGE in the environment: the program's root spans join that trace.
+  const baseContext = contextFromEnvironment(propagator, process.env);
+  const tracing = createTracing({ config, resource: resourceFor(config), processors: [], propagation, baseContext, diag });
   const { contextManager } = tracing;
   const suppressed = <R>(fn: () => R): R => contextManager.with(suppressTracing(contextManager.active()), fn);
   const exitSources: ExitSource[] = [];
