@@ -18,8 +18,7 @@ import { contextFromEnvironment } from '../propagation/environment';
 import { defaultTextMapGetter, defaultTextMapSetter } from '../propagation/types';
 import { otlpOptions } from '../exporters/otlp/options';
 import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
-import type { OtlpExporter } from '../exporters/otlp/exporter';
-import { createOtlpSpanExporter } from '../exporters/otlp/traces';
+import { lazyOtlpSpanExporter, type OtlpSpanExporterHandle } from '../exporters/otlp/lazy';
 import { BatchProcessor } from '../processing/batch';
 import { installShutdown } from './shutdown';
 import { createTracing } from './tracing';
@@ -53,7 +52,7 @@ function resourceFor(config: Config): Resource {
 /** A batch processor and its OTLP exporter: what the exit hand-off drains and sends. */
 interface ExitSource {
   readonly processor: BatchProcessor<ReadableSpan>;
-  readonly exporter: OtlpExporter<ReadableSpan>;
+  readonly exporter: OtlpSpanExporterHandle;
 }
 
 function spanProcessors(
@@ -66,7 +65,7 @@ function spanProcessors(
   for (const name of config.OTEL_TRACES_EXPORTER) {
     if (name === 'console') processors.push(new SimpleProcessor<ReadableSpan>(new ConsoleSpanExporter(), diag.child('console')));
     if (name === 'otlp') {
-      const exporter = createOtlpSpanExporter(otlpOptions(config, 'traces'), diag.child('otlp'), suppressed);
+      const exporter = lazyOtlpSpanExporter(otlpOptions(config, 'traces'), diag.child('otlp'), suppressed);
       const batch = {
         scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
         exportTimeoutMs: config.OTEL_BSP_EXPORT_TIMEOUT,
@@ -85,7 +84,7 @@ function spanProcessors(
 /** At 'exit': everything still pending goes to a worker thread that sends it while we wait. */
 function exitHandOff(sources: readonly ExitSource[], deadlineMs: number, diag: Diag): void {
   const requests: ExitRequest[] = [];
-  const exporters: OtlpExporter<ReadableSpan>[] = [];
+  const exporters: OtlpSpanExporterHandle[] = [];
   for (const s of sources) {
     const items = s.processor.takePending();
     if (items.length === 0) continue;

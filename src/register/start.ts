@@ -1,4 +1,3 @@
-import { isMainThread } from 'node:worker_threads';
 import { isAbsolute, resolve } from 'node:path';
 import { findConfigFile, loadConfigFileSync, type LoadedFile } from '../config/file';
 import { RESOLVED_MARKER, resolveConfig } from '../config/resolve';
@@ -7,6 +6,16 @@ import { describe } from '../instrumentation/registry';
 import { AGENT } from '../symbols';
 import { VERSION } from '../version';
 import type { Agent } from '../agent';
+
+/**
+ * Whether this is the main thread. `--require` preloads also run in worker threads. Node marks
+ * the process methods a worker may not use (process.chdir among them) as `disabled` stubs, and
+ * has since Node 10; reading that mark is free, where loading worker_threads to ask costs ~2.5 ms
+ * of every program's start.
+ */
+function onMainThread(): boolean {
+  return (process.chdir as { disabled?: unknown }).disabled !== true;
+}
 
 export interface AgentSlot {
   readonly version: string;
@@ -35,7 +44,7 @@ function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): LoadedFile | undef
 export function startFromEnvironment(): AgentSlot | undefined {
   const g = globalThis as unknown as Record<symbol, AgentSlot | undefined>;
   if (g[AGENT]) return g[AGENT];
-  if (!isMainThread) return undefined;
+  if (!onMainThread()) return undefined;
   const slot: AgentSlot = { version: VERSION };
   g[AGENT] = slot;
   try {

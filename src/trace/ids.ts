@@ -1,13 +1,14 @@
-import { randomFillSync } from 'node:crypto';
-
-// Random bytes are drawn in blocks: one system call per ~170 spans instead of one per id.
+// Random bytes are drawn in blocks: one system call per ~170 spans instead of one per id. crypto is
+// loaded with the first id, not at start-up (it costs ~4 ms to load).
 const POOL_SIZE = 4096;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let offset = POOL_SIZE;
+let randomFillSync: ((buffer: Buffer) => Buffer) | undefined;
 
 function randomHex(bytes: number): string {
   for (;;) {
     if (offset + bytes > POOL_SIZE) {
+      randomFillSync ??= (require('node:crypto') as typeof import('node:crypto')).randomFillSync;
       randomFillSync(pool);
       offset = 0;
     }

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { HrTime } from './types';
 
 const NANOS = 1e9;
@@ -19,12 +18,14 @@ function add(a: HrTime, b: HrTime): HrTime {
 }
 
 // Wall-clock anchor taken once; spans then measure with the monotonic clock from it, so that a
-// clock adjustment during a request cannot make a span end before it started.
-const ORIGIN = msToHr(performance.timeOrigin);
+// clock adjustment during a request cannot make a span end before it started. Taken on first use:
+// the performance global loads perf_hooks, which a program that never traces need not pay for.
+let origin: HrTime | undefined;
+const anchor = (): HrTime => (origin ??= msToHr(performance.timeOrigin));
 
 /** The current time as [seconds, nanoseconds] since the epoch. */
 export function now(): HrTime {
-  return add(ORIGIN, msToHr(performance.now()));
+  return add(anchor(), msToHr(performance.now()));
 }
 
 /**
@@ -38,7 +39,7 @@ export function toHrTime(input: unknown): HrTime {
   if (input instanceof Date) return msToHr(input.getTime());
   if (typeof input === 'number' && Number.isFinite(input) && input >= 0) {
     // Like @opentelemetry/core: values below the time origin are performance.now() readings.
-    return input < performance.timeOrigin ? add(ORIGIN, msToHr(input)) : msToHr(input);
+    return input < performance.timeOrigin ? add(anchor(), msToHr(input)) : msToHr(input);
   }
   return now();
 }

@@ -127,8 +127,12 @@ describe('the agent starts once per process, on the main thread', () => {
       const w = new Worker("require('node:worker_threads').parentPort.postMessage(Boolean(globalThis[Symbol.for('ts-otel-run.agent')]))", { eval: true });
       w.on('message', (m) => { console.log(JSON.stringify({ inWorker: m, inMain: Boolean(globalThis[Symbol.for('ts-otel-run.agent')]?.agent) })); });
     `;
-    const r = await run(process.execPath, ['--import', REGISTER_ESM, '-e', code], { env: cleanEnv({ OTEL_LOG_LEVEL: 'info' }) });
-    assert.deepEqual(lastJson(r.stdout), { inWorker: false, inMain: true });
-    assert.equal(startLines(r.stderr), 1, r.stderr);
+    // --require preloads run in worker threads too; --import ones do not.
+    for (const flag of ['--require', '--import']) {
+      const entry = flag === '--require' ? REGISTER_CJS : REGISTER_ESM;
+      const r = await run(process.execPath, [flag, entry, '-e', code], { env: cleanEnv({ OTEL_LOG_LEVEL: 'info' }) });
+      assert.deepEqual(lastJson(r.stdout), { inWorker: false, inMain: true }, flag);
+      assert.equal(startLines(r.stderr), 1, r.stderr);
+    }
   });
 });
