@@ -12,7 +12,7 @@ import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
 import { suppressTracing } from '../context/context';
-import type { Propagation } from '../instrumentation/types';
+import type { Propagation, TextMapPropagatorLike } from '../instrumentation/types';
 import { createPropagator } from '../propagation';
 import { contextFromEnvironment } from '../propagation/environment';
 import { defaultTextMapGetter, defaultTextMapSetter } from '../propagation/types';
@@ -109,7 +109,15 @@ export function startAgent(config: Config, diag: Diag): Agent {
   };
   // TRACEPARENT / TRACESTATE / BAGGAGE in the environment: the program's root spans join that trace.
   const baseContext = contextFromEnvironment(propagator, process.env);
-  const tracing = createTracing({ config, resource: resourceFor(config), processors: [], propagation, baseContext, diag });
+  const tracing = createTracing({
+    config,
+    resource: resourceFor(config),
+    processors: [],
+    propagation,
+    propagator: propagator as unknown as TextMapPropagatorLike,
+    baseContext,
+    diag,
+  });
   const { contextManager } = tracing;
   const suppressed = <R>(fn: () => R): R => contextManager.with(suppressTracing(contextManager.active()), fn);
   const exitSources: ExitSource[] = [];

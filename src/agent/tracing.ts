@@ -1,8 +1,16 @@
-import { ROOT_CONTEXT, isTracingSuppressed, suppressTracing, type Context } from '../context/context';
+import {
+  BAGGAGE_KEY,
+  linkContextKeys,
+  ROOT_CONTEXT,
+  SPAN_KEY,
+  isTracingSuppressed,
+  suppressTracing,
+  type Context,
+} from '../context/context';
 import { ContextManager } from '../context/manager';
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
-import type { Propagation, TraceServices } from '../instrumentation/types';
+import type { Propagation, TextMapPropagatorLike, TraceServices } from '../instrumentation/types';
 import { getSpan, setSpan } from '../trace/span-context';
 import { samplerFromConfig, type Sampler } from '../trace/sampler';
 import { spanLimitsFromConfig, TracerProvider } from '../trace/tracer';
@@ -12,6 +20,12 @@ import type { Resource, SpanProcessor } from '../trace/types';
 export const NO_PROPAGATION: Propagation = {
   inject() {},
   extract: (context) => context,
+};
+
+const NO_PROPAGATOR: TextMapPropagatorLike = {
+  inject() {},
+  extract: (context) => context,
+  fields: () => [],
 };
 
 export interface TracingParts {
@@ -25,6 +39,7 @@ export interface TracingOptions {
   readonly resource: Resource;
   readonly processors: readonly SpanProcessor[];
   readonly propagation?: Propagation;
+  readonly propagator?: TextMapPropagatorLike;
   readonly sampler?: Sampler;
   /** What is active outside any request: ROOT_CONTEXT, or the environment's TRACEPARENT. */
   readonly baseContext?: Context;
@@ -45,6 +60,10 @@ export function createTracing(options: TracingOptions): TracingParts {
     contextManager,
     propagation: options.propagation ?? NO_PROPAGATION,
     rootContext: ROOT_CONTEXT,
+    tracerProvider,
+    propagator: options.propagator ?? NO_PROPAGATOR,
+    keys: { span: SPAN_KEY, baggage: BAGGAGE_KEY },
+    linkContextKeys,
     getSpan,
     setSpan,
     isTracingSuppressed,

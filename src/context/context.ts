@@ -8,6 +8,19 @@ export interface Context {
   deleteValue(key: symbol): Context;
 }
 
+/**
+ * Keys that mean the same thing: ours and those of a program's @opentelemetry/api copy (its span
+ * and baggage keys are symbols private to that copy). Setting one sets its partner, reading one
+ * falls back to its partner, so a span made active through either is seen by both.
+ */
+const partners = new Map<symbol, symbol>();
+
+export function linkContextKeys(ours: symbol, theirs: symbol): void {
+  if (ours === theirs) return;
+  partners.set(ours, theirs);
+  partners.set(theirs, ours);
+}
+
 class ContextImpl implements Context {
   private readonly values: Map<symbol, unknown>;
 
@@ -16,19 +29,26 @@ class ContextImpl implements Context {
   }
 
   getValue(key: symbol): unknown {
-    return this.values.get(key);
+    const value = this.values.get(key);
+    if (value !== undefined || partners.size === 0) return value;
+    const partner = partners.get(key);
+    return partner === undefined ? undefined : this.values.get(partner);
   }
 
   setValue(key: symbol, value: unknown): Context {
     const next = new ContextImpl(this.values);
     next.values.set(key, value);
+    const partner = partners.get(key);
+    if (partner !== undefined) next.values.set(partner, value);
     return next;
   }
 
   deleteValue(key: symbol): Context {
-    if (!this.values.has(key)) return this;
+    const partner = partners.get(key);
+    if (!this.values.has(key) && (partner === undefined || !this.values.has(partner))) return this;
     const next = new ContextImpl(this.values);
     next.values.delete(key);
+    if (partner !== undefined) next.values.delete(partner);
     return next;
   }
 }

@@ -6,15 +6,18 @@ import type { CatalogEntry, Instrumentation } from './types';
 // Instrumentations live in dist/instrumentations/<id>. The path is the same from dist/src/<dir>/
 // (tsc's layout) and from dist/bundle/<dir>/ (the bundles); being computed, the bundler leaves it
 // alone, so an instrumentation's code is read only when its library is loaded.
-const load = (id: string) => () =>
-  (require(join(__dirname, '..', '..', 'instrumentations', id)) as { default: Instrumentation }).default;
+const load = (dir: string) => () =>
+  (require(join(__dirname, '..', '..', 'instrumentations', dir)) as { default: Instrumentation }).default;
 
 /**
  * Every instrumentation the project ships, by id, with the modules that trigger loading its code.
  * Only this list is loaded at start-up; an instrumentation's own code is required when one of its
  * modules is first loaded by the program.
  */
-export const CATALOG: readonly CatalogEntry[] = [{ id: 'http', modules: ['http', 'https'], load: load('http') }];
+export const CATALOG: readonly CatalogEntry[] = [
+  { id: 'http', modules: ['http', 'https'], load: load('http') },
+  { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
+];
 
 export const INSTRUMENTATION_IDS: readonly string[] = CATALOG.map((e) => e.id);
 

@@ -17,7 +17,7 @@ import type { ContextManager } from '../context/manager';
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
 import type { SpanLike } from '../trace/span-context';
-import type { Tracer } from '../trace/tracer';
+import type { Tracer, TracerProvider } from '../trace/tracer';
 import type { Shimmer } from './shimmer';
 
 /** Context propagation over a carrier of headers (a plain object of header names to values). */
@@ -28,11 +28,24 @@ export interface Propagation {
   extract(context: Context, carrier: Record<string, unknown>): Context;
 }
 
+/** A propagator in @opentelemetry/api's shape (inject and extract with a setter and a getter). */
+export interface TextMapPropagatorLike {
+  inject(context: Context, carrier: unknown, setter: unknown): void;
+  extract(context: Context, carrier: unknown, getter: unknown): Context;
+  fields(): string[];
+}
+
 /** What the core lends an instrumentation for tracing; the only way it reaches the engine. */
 export interface TraceServices {
   readonly contextManager: ContextManager;
   readonly propagation: Propagation;
   readonly rootContext: Context;
+  /** The provider and propagator themselves, for the @opentelemetry/api bridge. */
+  readonly tracerProvider: TracerProvider;
+  readonly propagator: TextMapPropagatorLike;
+  /** The engine's own context keys, and a way to make a foreign key mean the same. */
+  readonly keys: { readonly span: symbol; readonly baggage: symbol };
+  linkContextKeys(ours: symbol, theirs: symbol): void;
   getSpan(context: Context): SpanLike | undefined;
   setSpan(context: Context, span: SpanLike): Context;
   isTracingSuppressed(context: Context): boolean;
