@@ -5,9 +5,9 @@ import { activeCatalog, CATALOG } from '../instrumentation/catalog';
 import { installHooks } from '../instrumentation/hooks';
 import { Registry } from '../instrumentation/registry';
 import { SimpleProcessor } from '../processing/simple';
-import { serviceIdentity } from '../resource/service';
+import { createResource } from '../resource';
 import type { TracerProvider } from '../trace/tracer';
-import type { ReadableSpan, Resource, SpanProcessor } from '../trace/types';
+import type { ReadableSpan, SpanProcessor } from '../trace/types';
 import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
@@ -33,20 +33,6 @@ export interface Agent {
   readonly tracerProvider: TracerProvider;
   /** Removes the module hooks and the exit handlers. Patches already made stay (Registry.disable undoes them). */
   stop(): void;
-}
-
-function resourceFor(config: Config): Resource {
-  const service = serviceIdentity(config);
-  return {
-    attributes: {
-      ...config.OTEL_RESOURCE_ATTRIBUTES,
-      'service.name': service.name,
-      ...(service.version ? { 'service.version': service.version } : {}),
-      'telemetry.sdk.name': 'ts-otel-run',
-      'telemetry.sdk.language': 'nodejs',
-      'telemetry.sdk.version': VERSION,
-    },
-  };
 }
 
 /** A batch processor and its OTLP exporter: what the exit hand-off drains and sends. */
@@ -111,7 +97,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
   const baseContext = contextFromEnvironment(propagator, process.env);
   const tracing = createTracing({
     config,
-    resource: resourceFor(config),
+    resource: createResource(config),
     processors: [],
     propagation,
     propagator: propagator as unknown as TextMapPropagatorLike,
