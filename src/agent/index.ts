@@ -5,9 +5,8 @@ import { activeCatalog, CATALOG } from '../instrumentation/catalog';
 import { installHooks } from '../instrumentation/hooks';
 import { Registry } from '../instrumentation/registry';
 import { SimpleProcessor } from '../processing/simple';
-import { createResource } from '../resource';
 import type { TracerProvider } from '../trace/tracer';
-import type { ReadableSpan, SpanProcessor } from '../trace/types';
+import type { ReadableSpan, Resource, SpanProcessor } from '../trace/types';
 import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
@@ -33,6 +32,22 @@ export interface Agent {
   readonly tracerProvider: TracerProvider;
   /** Removes the module hooks and the exit handlers. Patches already made stay (Registry.disable undoes them). */
   stop(): void;
+}
+
+/**
+ * A resource detected when first read, which is when the first batch is exported: the detectors'
+ * file reads and system calls stay out of the program's start-up and out of its first request.
+ */
+function lazyResource(detect: () => Resource): Resource {
+  let detected: Resource | undefined;
+  return {
+    get attributes() {
+      return (detected ??= detect()).attributes;
+    },
+    get schemaUrl() {
+      return (detected ??= detect()).schemaUrl;
+    },
+  };
 }
 
 /** A batch processor and its OTLP exporter: what the exit hand-off drains and sends. */
@@ -97,7 +112,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
   const baseContext = contextFromEnvironment(propagator, process.env);
   const tracing = createTracing({
     config,
-    resource: createResource(config),
+    resource: lazyResource(() => (require('../resource') as typeof import('../resource')).createResource(config)),
     processors: [],
     propagation,
     propagator: propagator as unknown as TextMapPropagatorLike,
