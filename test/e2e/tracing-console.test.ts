@@ -98,6 +98,16 @@ describe('http spans through the console exporter', () => {
     assert.equal(spans(r.stderr).filter((s) => s.kind === 'SERVER').length, 4);
   });
 
+  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS and _ENABLED_ switch the http instrumentation off', async () => {
+    for (const flags of [['--node_disabled_instrumentations', 'http'], ['--node_enabled_instrumentations', '@opentelemetry/api']]) {
+      const r = await launcher([...flags, '--log_level', 'debug', 'node', app('serve-and-exit.cjs'), '2', 'natural'], { env: consoleEnv() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(spans(r.stderr).length, 0, flags.join(' '));
+      assert.match(r.stderr, /skipped instrumentation http: (in OTEL_NODE_DISABLED_INSTRUMENTATIONS|not in OTEL_NODE_ENABLED_INSTRUMENTATIONS)/);
+      assert.doesNotMatch(r.stderr, /patched http@/);
+    }
+  });
+
   it('the exporter of a program that traces nothing prints nothing', async () => {
     const r = await launcher(['node', '-e', 'console.log("quiet")'], { env: consoleEnv() });
     assert.equal(r.stdout, 'quiet\n');
