@@ -61,12 +61,19 @@ export class AttributeBag {
       }
       this.count++;
     }
-    this.values[key] =
+    const stored =
       this.limits.valueLengthLimit === Infinity
         ? Array.isArray(value)
           ? (value.slice() as AttributeValue)
           : value
         : truncate(value, this.limits.valueLengthLimit);
+    // A plain assignment to "__proto__" would call the prototype setter: the value would be lost
+    // (a string) or become the object's prototype (an array), while still being counted.
+    if (key === '__proto__') {
+      Object.defineProperty(this.values, key, { value: stored, writable: true, enumerable: true, configurable: true });
+    } else {
+      this.values[key] = stored;
+    }
     return true;
   }
 

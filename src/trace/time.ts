@@ -38,8 +38,11 @@ export function toHrTime(input: unknown): HrTime {
   }
   if (input instanceof Date) return msToHr(input.getTime());
   if (typeof input === 'number' && Number.isFinite(input) && input >= 0) {
-    // Like @opentelemetry/core: values below the time origin are performance.now() readings.
-    return input < performance.timeOrigin ? add(anchor(), msToHr(input)) : msToHr(input);
+    // Like @opentelemetry/core: small values are performance.now() readings. The bound is half the
+    // time origin, not the time origin: an epoch time from before the process started (a job's
+    // Date.now() taken earlier, or a wall clock slightly behind the monotonic origin) is still epoch
+    // milliseconds; a performance.now() reading that large would need decades of uptime.
+    return input < performance.timeOrigin / 2 ? add(anchor(), msToHr(input)) : msToHr(input);
   }
   return now();
 }

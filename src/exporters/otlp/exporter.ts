@@ -112,7 +112,14 @@ export class OtlpExporter<T> implements Exporter<T> {
     const backoff = this.o.backoffMs ?? defaultBackoff;
     for (let attempt = 1; ; attempt++) {
       const left = deadline - Date.now();
-      const result: SendResult = await this.o.suppressed(() => this.o.transport.send(body, Math.max(1, left)));
+      let result: SendResult;
+      try {
+        result = await this.o.suppressed(() => this.o.transport.send(body, Math.max(1, left)));
+      } catch (e) {
+        // A transport that throws (Node refusing a configured header, say) is a failure like any
+        // other: reported once per streak below, not lost in a rejected promise.
+        result = { ok: false, retryable: false, error: e instanceof Error ? e : new Error(String(e)) };
+      }
       if (result.ok) {
         this.succeeded(result);
         return { code: 0 };

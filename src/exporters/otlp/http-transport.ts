@@ -27,6 +27,9 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (!value) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Every HTTP-date form starts with a day name. Date.parse alone is lenient: it reads "1.5" or
+  // "-5" as dates in 2001, which would mean "retry now".
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
@@ -90,7 +93,16 @@ export class HttpTransport implements Transport {
         clearTimeout(timer);
         resolve(r);
       };
-      const req = this.request!(this.url, { method: 'POST', headers, agent: this.agent }, (res) => {
+      let req: ClientRequest;
+      try {
+        req = this.request!(this.url, { method: 'POST', headers, agent: this.agent }, onResponse);
+      } catch (e) {
+        // Node refuses a header name or value (a configured header with a newline, say): not
+        // worth a retry. Its message names the header, never the value.
+        resolve({ ok: false, retryable: false, error: e instanceof Error ? e : new Error(String(e)) });
+        return;
+      }
+      function onResponse(res: IncomingMessage): void {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => settle({ ok: false, retryable: true, error: e }));
@@ -105,7 +117,7 @@ export class HttpTransport implements Transport {
             ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
           });
         });
-      });
+      }
       const timer = setTimeout(() => {
         req.destroy(new Error(`no answer within ${timeoutMs} ms`));
       }, timeoutMs);
