@@ -19,6 +19,7 @@ import { otlpOptions } from '../exporters/otlp/options';
 import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
 import { lazyOtlpSpanExporter, type OtlpSpanExporterHandle } from '../exporters/otlp/lazy';
 import { BatchProcessor } from '../processing/batch';
+import { describe } from '../instrumentation/registry';
 import { installShutdown } from './shutdown';
 import { createTracing } from './tracing';
 import { Span } from '../trace/span';
@@ -89,8 +90,12 @@ function exitHandOff(sources: readonly ExitSource[], deadlineMs: number, diag: D
   for (const s of sources) {
     const items = s.processor.takePending();
     if (items.length === 0) continue;
-    requests.push(s.exporter.exitRequest(items));
-    exporters.push(s.exporter);
+    try {
+      requests.push(s.exporter.exitRequest(items));
+      exporters.push(s.exporter);
+    } catch (e) {
+      diag.warn(`${items.length} item(s) could not be encoded at exit for ${s.exporter.destination}: ${describe(e)}`);
+    }
   }
   if (requests.length === 0) return;
   const outcomes = handOffAtExit(requests, deadlineMs);
@@ -133,9 +138,9 @@ export function startAgent(config: Config, diag: Diag): Agent {
   const hooks = installHooks(registry, diag, config.TS_OTEL_RUN_IMPORT_HOOK);
   registry.startEager();
   const removeShutdown = installShutdown({
-    flush: () => {
+    flush: (final) => {
       // The program is ending: a collector that refuses connections is not worth a retry now.
-      for (const s of exitSources) s.exporter.beginShutdown();
+      if (final) for (const s of exitSources) s.exporter.beginShutdown();
       return tracing.tracerProvider.forceFlush();
     },
     flushSync: () => exitHandOff(exitSources, config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT, diag),

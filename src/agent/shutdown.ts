@@ -2,8 +2,12 @@ import type { Diag } from '../diag';
 import { describe } from '../instrumentation/registry';
 
 export interface ShutdownOptions {
-  /** Exports everything pending; used while the event loop still runs. */
-  readonly flush: () => Promise<void>;
+  /**
+   * Exports everything pending; used while the event loop still runs. `final` is true when the
+   * process is ending (a collector that refuses connections is then not worth a retry), false for
+   * a signal the program handles itself and may well survive.
+   */
+  readonly flush: (final: boolean) => Promise<void>;
   /**
    * Hands off everything pending synchronously, for the 'exit' event (process.exit(), the end of
    * an uncaught exception), after which no asynchronous work can run.
@@ -37,8 +41,9 @@ export function installShutdown(options: ShutdownOptions): () => void {
   // wait for it a second time.
   let deadlineHit = false;
 
-  const flushWithDeadline = (): Promise<void> => {
+  const flushWithDeadline = (final: boolean): Promise<void> => {
     if (flushing) return flushing;
+    deadlineHit = false;
     flushing = new Promise<void>((resolve) => {
       // Not unref'd: this timer is what holds a dying process for the flush, and it bounds it.
       const timer = setTimeout(() => {
@@ -47,7 +52,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
         resolve();
       }, options.deadlineMs);
       options
-        .flush()
+        .flush(final)
         .catch((e) => diag.debug(`flush failed: ${describe(e)}`))
         .finally(() => {
           clearTimeout(timer);
@@ -63,7 +68,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const onBeforeExit = () => {
     if (beforeExitDone) return;
     beforeExitDone = true;
-    void flushWithDeadline();
+    void flushWithDeadline(true);
   };
 
   const onExit = () => {
@@ -88,7 +93,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   for (const signal of FLUSH_SIGNALS) {
     const handler = () => {
       const theirs = process.listenerCount(signal) > 1;
-      void flushWithDeadline().then(() => {
+      void flushWithDeadline(!theirs).then(() => {
         if (theirs) return;
         // Nobody else handles it: end the way the program would have without us.
         process.removeListener(signal, handler);
