@@ -50,18 +50,23 @@ function spanName(m: string): string {
   return m === '_OTHER' ? 'HTTP' : m;
 }
 
+/** A port as written in a Host header: digits only, at most 65535; anything else is no port. */
+function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}
+
 /** host[:port] and [v6]:port from a Host header or an options object. */
 function splitHost(host: string): [string, number | undefined] {
   if (host.startsWith('[')) {
     const end = host.indexOf(']');
-    const port = host.slice(end + 2);
-    return [host.slice(1, end), port ? Number(port) : undefined];
+    if (end < 0) return [host, undefined];
+    const rest = host.slice(end + 1);
+    return [host.slice(1, end), rest.startsWith(':') ? parsePort(rest.slice(1)) : undefined];
   }
   const colon = host.lastIndexOf(':');
-  if (colon > 0 && host.indexOf(':') === colon) {
-    const port = Number(host.slice(colon + 1));
-    return [host.slice(0, colon), Number.isInteger(port) ? port : undefined];
-  }
+  if (colon > 0 && host.indexOf(':') === colon) return [host.slice(0, colon), parsePort(host.slice(colon + 1))];
   return [host, undefined];
 }
 
@@ -83,7 +88,23 @@ function runIn(ctx: InstrumentationContext, context: Context, emit: Emit, self: 
 
 function serverAttributes(req: IncomingMessage, scheme: string): Attributes {
   const [m, original] = method(req.method);
-  const url = req.url ?? '/';
+  let url = req.url ?? '/';
+  let host = req.headers.host;
+  let defaultPort = scheme === 'https' ? 443 : 80;
+  if (url[0] !== '/' && /^https?:\/\//i.test(url)) {
+    // The absolute form a proxy is sent (GET http://host:port/path): path and query are the
+    // URL's, and its host is the server's address (the conventions prefer it to the Host header).
+    try {
+      const target = new URL(url);
+      url = `${target.pathname}${target.search}`;
+      if (target.host) {
+        host = target.host;
+        defaultPort = target.protocol === 'https:' ? 443 : 80;
+      }
+    } catch {
+      // not a URL after all: reported as it is
+    }
+  }
   const q = url.indexOf('?');
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: m,
@@ -93,11 +114,10 @@ function serverAttributes(req: IncomingMessage, scheme: string): Attributes {
   };
   if (original !== undefined) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = original;
   if (q >= 0 && q < url.length - 1) attributes[ATTR_URL_QUERY] = url.slice(q + 1);
-  const host = req.headers.host;
   if (host) {
     const [address, port] = splitHost(host);
     attributes[ATTR_SERVER_ADDRESS] = address;
-    attributes[ATTR_SERVER_PORT] = port ?? (scheme === 'https' ? 443 : 80);
+    attributes[ATTR_SERVER_PORT] = port ?? defaultPort;
   }
   const socket = req.socket;
   const peer = socket?.remoteAddress;
@@ -114,9 +134,11 @@ function serverAttributes(req: IncomingMessage, scheme: string): Attributes {
 }
 
 function endServerSpan(span: AnySpan, res: ServerResponse, aborted: boolean): void {
-  const status = res.statusCode;
-  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-  if (status >= 500) {
+  // A connection that closed before the headers went out got no status code: res.statusCode is
+  // then only the default (200) or what the program meant to send.
+  const status = res.headersSent ? res.statusCode : undefined;
+  if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (status !== undefined && status >= 500) {
     span.setAttribute(ATTR_ERROR_TYPE, String(status));
     span.setStatus({ code: ERROR });
   } else if (aborted) {
@@ -133,7 +155,13 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       if (event !== 'request' || !ctx.isEnabled()) return original.apply(this, [event, ...args]);
       const req = args[0] as IncomingMessage;
       const res = args[1] as ServerResponse;
-      const parent = trace.propagation.extract(trace.contextManager.active(), req.headers as Record<string, unknown>);
+      // What is active here is the context the server's connections were accepted in (that of
+      // listen()), not this request's: a span active back then must not become the parent of every
+      // request. The rest of it stays (the environment's TRACEPARENT is a remote span context).
+      let base = trace.contextManager.active();
+      const around = trace.getSpan(base);
+      if (around && !around.spanContext().isRemote) base = base.deleteValue(trace.keys.span);
+      const parent = trace.propagation.extract(base, req.headers as Record<string, unknown>);
       const m = method(req.method)[0];
       const span = tracer.startSpan(spanName(m), { kind: SERVER, attributes: serverAttributes(req, scheme) }, parent);
       const context = trace.setSpan(parent, span);
@@ -178,46 +206,91 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
 type RequestFn = (...args: unknown[]) => ClientRequest;
 
 interface Normalized {
+  /** The arguments for the original: the program's, with a copy of the options in their place. */
   args: unknown[];
-  options: RequestOptions & { href?: string };
+  /** That copy, into whose headers the trace headers go. */
+  target: RequestOptions;
+  /** What the request is made of: the URL's parts with the options over them. */
+  options: RequestOptions;
 }
 
-/** Copies the call's options (never mutating the program's) so that headers can be added. */
+/** The parts of a URL the request is made of: a URL object, or a look-alike Node takes as one. */
+interface UrlParts {
+  protocol?: string;
+  hostname?: string;
+  port?: string;
+  pathname?: string;
+  search?: string;
+}
+
+/**
+ * Node's own test for a URL given where a URL or options may be (isURL in lib/internal/url.js):
+ * URL objects of other implementations count too, legacy url.parse() results (auth, path) do not.
+ */
+function isUrlLike(value: unknown): boolean {
+  const v = value as { href?: unknown; protocol?: unknown; auth?: unknown; path?: unknown } | null;
+  return typeof v === 'object' && v !== null && !!v.href && !!v.protocol && v.auth === undefined && v.path === undefined;
+}
+
+/** A copy of the program's options, headers copied too, so that trace headers can be added. */
+function copyOptions(given: object | null | undefined): RequestOptions {
+  const options: RequestOptions = { ...given };
+  const headers = options.headers;
+  options.headers = Array.isArray(headers) ? [...(headers as string[])] : { ...(headers as RequestOptions['headers']) };
+  return options;
+}
+
+/**
+ * The call with a copy of its options where Node reads them, never mutating the program's objects.
+ * Every other argument keeps its place, so that Node's own argument handling sees the same call:
+ * `request(url, undefined, callback)` uses the callback in http and ignores it in https, for one.
+ * Undefined for calls left as they are: the original throws its own error, or makes of them what
+ * it will, untraced.
+ */
 function normalize(args: unknown[], defaultProtocol: string): Normalized | undefined {
-  let url: URL | undefined;
-  let options: RequestOptions = {};
-  let rest = 0;
   const first = args[0];
+  let url: UrlParts | undefined;
   if (typeof first === 'string') {
     try {
       url = new URL(first);
     } catch {
       return undefined; // invalid: let the original throw its own error
     }
-    rest = 1;
-  } else if (first instanceof URL) {
-    url = first;
-    rest = 1;
+  } else if (first instanceof URL || (defaultProtocol === 'http:' && isUrlLike(first))) {
+    // The look-alike stays as it is: copying it would lose a class's getters. https.request only
+    // takes real URL objects as URLs, and merges anything else as options.
+    url = first as UrlParts;
   }
-  if (args[rest] && typeof args[rest] === 'object' && !(args[rest] instanceof URL)) {
-    options = { ...(args[rest] as RequestOptions) };
-    rest++;
-  } else if (rest === 0) {
-    return undefined;
+  let target: RequestOptions;
+  let built: unknown[];
+  if (url === undefined) {
+    if (first === null || typeof first !== 'object') return undefined;
+    target = copyOptions(first);
+    built = [target, ...args.slice(1)];
+  } else {
+    const second = args[1];
+    if (second !== null && typeof second === 'object') {
+      target = copyOptions(second);
+      built = [first, target, ...args.slice(2)];
+    } else if (typeof second === 'function') {
+      target = copyOptions(undefined);
+      built = [first, target, ...args.slice(1)];
+    } else if (second == null && defaultProtocol === 'http:') {
+      target = copyOptions(undefined);
+      built = [first, target, ...args.slice(2)];
+    } else {
+      return undefined;
+    }
   }
-  const callback = typeof args[rest] === 'function' ? [args[rest]] : [];
-  const headers = options.headers;
-  options.headers = Array.isArray(headers) ? [...(headers as string[])] : { ...(headers as RequestOptions['headers']) };
-  const built: unknown[] = url ? [url, options, ...callback] : [options, ...callback];
-  const merged: RequestOptions & { href?: string } = { ...options };
+  const merged: RequestOptions = { ...target };
   if (url) {
     merged.protocol ??= url.protocol;
-    merged.hostname ??= url.hostname.replace(/^\[|\]$/g, '');
+    merged.hostname ??= url.hostname?.replace(/^\[|\]$/g, '');
     merged.port ??= url.port || undefined;
-    merged.path ??= `${url.pathname}${url.search}`;
+    merged.path ??= `${url.pathname ?? ''}${url.search ?? ''}`;
   }
-  merged.protocol ??= (options.agent as { protocol?: string } | undefined)?.protocol ?? defaultProtocol;
-  return { args: built, options: merged };
+  merged.protocol ??= (target.agent as { protocol?: string } | undefined)?.protocol ?? defaultProtocol;
+  return { args: built, target, options: merged };
 }
 
 function clientAttributes(o: RequestOptions, m: string, original: string | undefined): Attributes {
@@ -244,7 +317,13 @@ function injectHeaders(ctx: InstrumentationContext, context: Context, options: R
   if (Array.isArray(headers)) {
     const carrier: Record<string, unknown> = {};
     ctx.trace.propagation.inject(context, carrier);
-    for (const [k, v] of Object.entries(carrier)) headers.push(k, String(v));
+    // Node takes a flat list of names and values, or a list of [name, value] pairs: it looks at
+    // the first element to tell which.
+    const pairs = Array.isArray(headers[0]);
+    for (const [k, v] of Object.entries(carrier)) {
+      if (pairs) (headers as unknown[]).push([k, String(v)]);
+      else headers.push(k, String(v));
+    }
   } else if (headers) {
     ctx.trace.propagation.inject(context, headers as Record<string, unknown>);
   }
@@ -259,11 +338,13 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
       if (trace.isTracingSuppressed(caller)) return original.apply(this, args);
       const call = normalize(args, defaultProtocol);
       if (!call) return original.apply(this, args);
-      const [m, methodOriginal] = method(call.options.method);
+      // Node sends the method upper-cased: that is the method of the request.
+      const given = call.options.method;
+      const [m, methodOriginal] = method(typeof given === 'string' && given ? given.toUpperCase() : undefined);
       const span = tracer.startSpan(spanName(m), { kind: CLIENT, attributes: clientAttributes(call.options, m, methodOriginal) }, caller);
       const context = trace.setSpan(caller, span);
       // The options object given to the original is the copy from normalize(): headers go there.
-      injectHeaders(ctx, context, call.args[call.args[0] instanceof URL ? 1 : 0] as RequestOptions);
+      injectHeaders(ctx, context, call.target);
 
       let req: ClientRequest;
       try {
@@ -276,7 +357,8 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
       }
 
       let done = false;
-      const finish = (error?: unknown, status?: number) => {
+      /** Ends the span: with the error, or the status received, or as cut short (`incomplete`). */
+      const finish = (error?: unknown, status?: number, incomplete = false) => {
         if (done) return;
         done = true;
         if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
@@ -287,28 +369,40 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
         } else if (status !== undefined && status >= 400) {
           span.setAttribute(ATTR_ERROR_TYPE, String(status));
           span.setStatus({ code: ERROR });
-        } else if (status === undefined) {
+        } else if (status === undefined || incomplete) {
           span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
-          span.setStatus({ code: ERROR, message: 'the request ended before a response' });
+          span.setStatus({
+            code: ERROR,
+            message: status === undefined ? 'the request ended before a response' : 'the response was cut off',
+          });
         }
         span.end();
       };
 
+      let responded = false;
       const reqEmit = req.emit as Emit;
       req.emit = function (this: unknown, ...a: unknown[]) {
         const event = a[0];
         if (event === 'response') {
+          responded = true;
           const res = a[1] as IncomingMessage;
           span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, res.httpVersion);
           const resEmit = res.emit as Emit;
           res.emit = function (this: unknown, ...r: unknown[]) {
             if (r[0] === 'end') finish(undefined, res.statusCode);
             else if (r[0] === 'error') finish(r[1], res.statusCode);
-            else if (r[0] === 'close') finish(res.complete ? undefined : new Error('the response was cut off'), res.statusCode);
+            else if (r[0] === 'close') finish(undefined, res.statusCode, !res.complete);
             return runIn(ctx, caller, resEmit, this, r);
           } as Emit;
+        } else if (event === 'upgrade' || event === 'connect') {
+          // A 101 (or a CONNECT's answer) goes to these listeners instead of 'response', and the
+          // response never ends: the exchange is over when it is handed over.
+          responded = true;
+          const res = a[1] as IncomingMessage;
+          span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, res.httpVersion);
+          finish(undefined, res.statusCode);
         } else if (event === 'error') finish(a[1]);
-        else if (event === 'close' && !(req as { res?: unknown }).res) finish();
+        else if (event === 'close' && !responded) finish();
         // The program's own listeners run in its context, not in the client span's.
         return runIn(ctx, caller, reqEmit, this, a);
       } as Emit;
