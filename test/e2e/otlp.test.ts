@@ -111,6 +111,50 @@ for (const protocol of PROTOCOLS) {
   }
 }
 
+describe('other ways to end, and the environment carrier (http/protobuf)', () => {
+  it('an unhandled rejection: the program dies as it would, the request span records it', async () => {
+    const service = unique('reject');
+    const r = await launcher(['node', app('serve-and-exit.cjs'), '3', 'reject'], { env: otlpEnv('http/protobuf', service) });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error: rejected in handler/);
+    await receiver.waitFor(() => delivered(service).filter((s) => s.kind === 2).length >= 3);
+    const failed = delivered(service).find((s) => s.kind === 2 && s.attributes['url.path'] === '/r2')!;
+    assert.equal(failed.status.code, 2);
+    assert.equal(failed.events[0]?.attributes['exception.message'], 'rejected in handler');
+  });
+
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} without a handler: everything delivered, then death by ${signal}`, async () => {
+      const service = unique(signal);
+      let sent = false;
+      const r = await launcher(['node', app('serve-and-exit.cjs'), '4', 'wait'], {
+        env: otlpEnv('http/protobuf', service),
+        onStdout(text, child) {
+          if (!sent && text.includes('ready')) {
+            sent = true;
+            child.kill(signal);
+          }
+        },
+      });
+      assert.equal(r.signal, signal, r.stderr);
+      await receiver.waitFor(() => delivered(service).length >= 8);
+      assertPairs(service, 4);
+    });
+  }
+
+  it('TRACEPARENT in the environment makes the program’s root spans its children', async () => {
+    const service = unique('traceparent');
+    const r = await launcher(['node', app('serve-and-exit.cjs'), '2', 'natural'], {
+      env: otlpEnv('http/protobuf', service, { TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    await receiver.waitFor(() => delivered(service).length >= 4);
+    for (const s of delivered(service)) assert.equal(s.traceId, '0af7651916cd43dd8448eb211c80319c');
+    const clients = delivered(service).filter((s) => s.kind === 3);
+    for (const c of clients) assert.equal(c.parentSpanId, 'b7ad6b7169203331');
+  });
+});
+
 describe('a collector that is gone', () => {
   it('refused connections: the program ends as it would, with one warning', async () => {
     const r = await launcher(['node', app('serve-and-exit.cjs'), '20', 'exit'], {
