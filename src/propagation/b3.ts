@@ -19,9 +19,8 @@
  * alone) is kept as SAMPLING_DECISION_KEY, since there is no span context to carry it.
  */
 import { type Context, isTracingSuppressed } from '../context/context';
-import { getSpanContext, isValidSpanId, isValidTraceId } from '../trace/span-context';
 import { TraceFlags } from '../trace/types';
-import { setRemoteSpanContext, singleValue, trimOws, ZERO_SPAN_ID, ZERO_TRACE_ID } from './internal';
+import { injectableSpanContext, isSampledContext, setRemoteSpanContext, singleValue, trimOws, ZERO_SPAN_ID, ZERO_TRACE_ID } from './internal';
 import { getSamplingDecision, isDebug, SAMPLING_DECISION_KEY, withDebug } from './sampling-flags';
 import type { TextMapGetter, TextMapPropagator, TextMapSetter } from './types';
 
@@ -111,16 +110,9 @@ export class B3Propagator implements TextMapPropagator {
     try {
       if (isTracingSuppressed(context)) return;
       const debug = isDebug(context);
-      const sc = getSpanContext(context);
-      if (
-        sc !== undefined &&
-        sc !== null &&
-        typeof sc.traceId === 'string' &&
-        typeof sc.spanId === 'string' &&
-        isValidTraceId(sc.traceId) &&
-        isValidSpanId(sc.spanId)
-      ) {
-        const sampled = typeof sc.traceFlags === 'number' && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
+      const sc = injectableSpanContext(context);
+      if (sc) {
+        const sampled = isSampledContext(sc);
         if (this.encoding === 'single') {
           setter.set(carrier, B3_CONTEXT_HEADER, `${sc.traceId}-${sc.spanId}-${debug ? 'd' : sampled ? '1' : '0'}`);
         } else {

@@ -3,9 +3,9 @@
  * call, no closures, no intermediate arrays, and every scan bounded by the range it works on (an
  * `indexOf` that may run past the current list-member would make a hostile header quadratic).
  */
-import type { Context } from '../context/context';
-import { getSpanContext, setSpanContext } from '../trace/span-context';
-import type { SpanContext } from '../trace/types';
+import { isTracingSuppressed, type Context } from '../context/context';
+import { getSpanContext, isValidSpanId, isValidTraceId, setSpanContext } from '../trace/span-context';
+import { TraceFlags, type SpanContext } from '../trace/types';
 
 /** OWS of RFC 7230 §3.2.3: space and horizontal tab. */
 export function isOws(code: number): boolean {
@@ -180,4 +180,22 @@ export function setRemoteSpanContext(context: Context, traceId: string, spanId: 
     sc.traceState = previous.traceState;
   }
   return setSpanContext(context, sc);
+}
+
+/**
+ * The active span's context when it can be injected: tracing not suppressed, ids of the right type
+ * and valid (a program's own span objects may hold anything).
+ */
+export function injectableSpanContext(context: Context): SpanContext | undefined {
+  if (isTracingSuppressed(context)) return undefined;
+  const sc = getSpanContext(context);
+  if (sc === undefined || sc === null) return undefined;
+  const { traceId, spanId } = sc;
+  if (typeof traceId !== 'string' || typeof spanId !== 'string') return undefined;
+  return isValidTraceId(traceId) && isValidSpanId(spanId) ? sc : undefined;
+}
+
+/** Whether a span context's flags say "sampled". */
+export function isSampledContext(sc: SpanContext): boolean {
+  return typeof sc.traceFlags === 'number' && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
 }

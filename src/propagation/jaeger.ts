@@ -18,7 +18,6 @@
  * arrives as `userid`. On inject, keys that are not valid header names are left out.
  */
 import { type Context, isTracingSuppressed } from '../context/context';
-import { getSpanContext, isValidSpanId, isValidTraceId } from '../trace/span-context';
 import { TraceFlags } from '../trace/types';
 import { createBaggage, getBaggage, setBaggage, type Baggage } from './baggage';
 import {
@@ -30,6 +29,8 @@ import {
   trimOws,
   ZERO_SPAN_ID,
   ZERO_TRACE_ID,
+  injectableSpanContext,
+  isSampledContext,
 } from './internal';
 import { isDebug, withDebug } from './sampling-flags';
 import type { TextMapGetter, TextMapPropagator, TextMapSetter } from './types';
@@ -95,17 +96,9 @@ export class JaegerPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     try {
       if (isTracingSuppressed(context)) return;
-      const sc = getSpanContext(context);
-      if (
-        sc !== undefined &&
-        sc !== null &&
-        typeof sc.traceId === 'string' &&
-        typeof sc.spanId === 'string' &&
-        isValidTraceId(sc.traceId) &&
-        isValidSpanId(sc.spanId)
-      ) {
-        const sampled = typeof sc.traceFlags === 'number' && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
-        const flags = isDebug(context) ? '03' : sampled ? '01' : '00';
+      const sc = injectableSpanContext(context);
+      if (sc) {
+        const flags = isDebug(context) ? '03' : isSampledContext(sc) ? '01' : '00';
         setter.set(carrier, UBER_TRACE_ID_HEADER, `${sc.traceId}:${sc.spanId}:0:${flags}`);
       }
       const baggage = getBaggage(context);

@@ -12,10 +12,10 @@
  * suite's test_traceparent_ows_handling). An invalid traceparent is ignored, so a new trace starts,
  * and then tracestate is ignored too.
  */
-import { type Context, isTracingSuppressed } from '../context/context';
-import { getSpanContext, isValidSpanId, isValidTraceId, setSpanContext } from '../trace/span-context';
+import type { Context } from '../context/context';
+import { setSpanContext } from '../trace/span-context';
 import type { SpanContext } from '../trace/types';
-import { flagsToHex, hexValue, isOws, joinedValue, singleValue, ZERO_SPAN_ID, ZERO_TRACE_ID } from './internal';
+import { flagsToHex, hexValue, injectableSpanContext, isOws, joinedValue, singleValue, ZERO_SPAN_ID, ZERO_TRACE_ID } from './internal';
 import { parseTraceState, serializeTraceState } from './trace-state';
 import type { TextMapGetter, TextMapPropagator, TextMapSetter } from './types';
 
@@ -58,13 +58,9 @@ export function parseTraceParent(header: unknown): Pick<SpanContext, 'traceId' |
 export class W3CTraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     try {
-      if (isTracingSuppressed(context)) return;
-      const sc = getSpanContext(context);
-      if (sc === undefined || sc === null) return;
-      const { traceId, spanId } = sc;
-      if (typeof traceId !== 'string' || typeof spanId !== 'string') return;
-      if (!isValidTraceId(traceId) || !isValidSpanId(spanId)) return;
-      setter.set(carrier, TRACEPARENT_HEADER, `00-${traceId}-${spanId}-${flagsToHex(sc.traceFlags)}`);
+      const sc = injectableSpanContext(context);
+      if (!sc) return;
+      setter.set(carrier, TRACEPARENT_HEADER, `00-${sc.traceId}-${sc.spanId}-${flagsToHex(sc.traceFlags)}`);
       const state = sc.traceState;
       if (state !== undefined && state !== null) {
         const serialized = serializeTraceState(state);

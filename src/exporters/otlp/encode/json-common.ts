@@ -330,6 +330,17 @@ export function writeJsonResource(j: JsonWriter, resource: ResourceLike): void {
   j.ascii('}');
 }
 
+/** Writes `prefix` (such as `,"events":[`), the items, and `]`; nothing at all when there are none. */
+export function writeJsonArray<T>(j: JsonWriter, prefix: string, items: readonly T[], write: (j: JsonWriter, item: T) => void): void {
+  if (items.length === 0) return;
+  j.ascii(prefix);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) j.ascii(',');
+    write(j, items[i]!);
+  }
+  j.ascii(']');
+}
+
 /** Writes the InstrumentationScope object. */
 export function writeJsonScope(j: JsonWriter, scope: ScopeLike): void {
   j.ascii('{');

@@ -12,6 +12,7 @@ import {
   writeJsonAttributes,
   writeJsonCount,
   writeJsonResource,
+  writeJsonArray,
   writeJsonScope,
 } from './json-common';
 import { spanFlags } from './trace';
@@ -96,25 +97,9 @@ export function writeJsonSpan(j: JsonWriter, span: ReadableSpan): void {
   }
   writeJsonAttributes(j, '"attributes":', span.attributes);
   writeJsonCount(j, '"droppedAttributesCount":', span.droppedAttributesCount);
-  const events = span.events;
-  if (events.length > 0) {
-    j.ascii(',"events":[');
-    for (let i = 0; i < events.length; i++) {
-      if (i > 0) j.ascii(',');
-      writeEvent(j, events[i]!);
-    }
-    j.ascii(']');
-  }
+  writeJsonArray(j, ',"events":[', span.events, writeEvent);
   writeJsonCount(j, '"droppedEventsCount":', span.droppedEventsCount);
-  const links = span.links;
-  if (links.length > 0) {
-    j.ascii(',"links":[');
-    for (let i = 0; i < links.length; i++) {
-      if (i > 0) j.ascii(',');
-      writeLink(j, links[i]!);
-    }
-    j.ascii(']');
-  }
+  writeJsonArray(j, ',"links":[', span.links, writeLink);
   writeJsonCount(j, '"droppedLinksCount":', span.droppedLinksCount);
   writeStatus(j, span.status);
   j.ascii('}');
