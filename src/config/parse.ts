@@ -8,6 +8,7 @@ const ok = (value: unknown): Parsed => ({ ok: true, value });
 const bad = (reason: string): Parsed => ({ ok: false, reason });
 
 const WHOLE = /^[+]?\d+$/;
+const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** What a setting of this type accepts, in words, for help and error messages. */
@@ -34,7 +35,7 @@ export function describeType(type: SettingType): string {
     case 'keyValues':
       return 'key=value pairs, comma-separated, values percent-encoded';
     case 'url':
-      return 'an http:// or https:// URL';
+      return 'an http:// or https:// URL (or host:port, for gRPC)';
     case 'file':
       return 'path of a readable file';
   }
@@ -163,6 +164,9 @@ export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed
     case 'url': {
       if (typeof raw !== 'string') return bad(`expected ${describeType(type)}`);
       const t = raw.trim();
+      // host:port without a scheme: the specification allows it for gRPC, where
+      // OTEL_EXPORTER_OTLP_INSECURE then decides between plaintext and TLS.
+      if (HOST_PORT.test(t)) return ok(t);
       let u: URL;
       try {
         u = new URL(t);

@@ -81,7 +81,7 @@ const OTLP_FIELDS = {
   CERTIFICATE: { type: file, help: 'PEM file of trusted certificates for verifying the server' },
   CLIENT_KEY: { type: file, help: 'PEM file of the client private key for mTLS', secret: true },
   CLIENT_CERTIFICATE: { type: file, help: 'PEM file of the client certificate chain for mTLS' },
-  INSECURE: { type: bool, help: 'gRPC: connect without TLS when the endpoint has no scheme', default: false },
+  INSECURE: { type: bool, help: 'gRPC: for an endpoint given as host:port, connect without TLS', default: false },
 } as const satisfies Record<string, Omit<SettingDef, 'group'>>;
 
 type OtlpFields = typeof OTLP_FIELDS;

@@ -40,8 +40,13 @@ export function otlpOptions(config: Config, signal: OtlpSignal): OtlpOptions {
   const perSignal = <F extends string>(field: F) =>
     (config as unknown as Record<string, unknown>)[`OTEL_EXPORTER_OTLP_${S}_${field}`];
   const protocol = (perSignal('PROTOCOL') ?? config.OTEL_EXPORTER_OTLP_PROTOCOL) as OtlpProtocol;
-  const signalEndpoint = perSignal('ENDPOINT') as string | undefined;
-  const general = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const insecure = (perSignal('INSECURE') ?? config.OTEL_EXPORTER_OTLP_INSECURE) as boolean;
+  // An endpoint given as host:port: plaintext or TLS by OTEL_EXPORTER_OTLP_INSECURE for gRPC (as
+  // the specification says), plaintext for HTTP. An endpoint with a scheme is used as it says.
+  const withScheme = (e: string | undefined) =>
+    e === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(e) ? e : `${protocol === 'grpc' && !insecure ? 'https' : 'http'}://${e}`;
+  const signalEndpoint = withScheme(perSignal('ENDPOINT') as string | undefined);
+  const general = withScheme(config.OTEL_EXPORTER_OTLP_ENDPOINT);
   let url: string;
   if (signalEndpoint) url = signalEndpoint;
   else if (protocol === 'grpc') url = general ?? DEFAULT_GRPC;
@@ -62,7 +67,7 @@ export function otlpOptions(config: Config, signal: OtlpSignal): OtlpOptions {
     },
     timeoutMs: (perSignal('TIMEOUT') ?? config.OTEL_EXPORTER_OTLP_TIMEOUT) as number,
     compression: (perSignal('COMPRESSION') ?? config.OTEL_EXPORTER_OTLP_COMPRESSION) as 'gzip' | 'none',
-    insecure: (perSignal('INSECURE') ?? config.OTEL_EXPORTER_OTLP_INSECURE) as boolean,
+    insecure,
     ...(certificate ? { certificate } : {}),
     ...(clientKey ? { clientKey } : {}),
     ...(clientCertificate ? { clientCertificate } : {}),

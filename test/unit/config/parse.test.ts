@@ -398,14 +398,20 @@ describe('parseValue: url', () => {
     assert.equal(accept(URL_T, 'http://[::1]:4318/'), 'http://[::1]:4318/');
   });
 
+  it('accepts host:port without a scheme (the specification allows it for gRPC endpoints)', () => {
+    for (const raw of ['collector:4317', 'localhost:4318', '10.0.0.5:4317', '[::1]:4317', 'otel-collector.monitoring.svc:4317']) {
+      assert.equal(accept(URL_T, raw), raw);
+    }
+  });
+
   it('rejects other schemes, scheme-less text and non-URLs, without echoing them', () => {
     const hostile = [
       'ftp://collector',
       'file:///etc/passwd',
       'javascript:alert(1)',
       'ws://collector:4318',
-      'localhost:4318',
-      'collector:4317',
+      'collector:',
+      'collector:port',
       '//collector:4318',
       'http://',
       'http://exa mple',
@@ -414,7 +420,7 @@ describe('parseValue: url', () => {
     ];
     for (const raw of hostile) {
       const reason = reject(URL_T, raw);
-      assert.equal(reason, 'expected an http:// or https:// URL', raw);
+      assert.equal(reason, 'expected an http:// or https:// URL (or host:port, for gRPC)', raw);
     }
   });
 
@@ -621,7 +627,7 @@ describe('describeType', () => {
     assert.equal(describeType(NOTHING_ALLOWED), 'comma-separated list');
     assert.equal(describeType(LIST), 'comma-separated list');
     assert.equal(describeType(KV), 'key=value pairs, comma-separated, values percent-encoded');
-    assert.equal(describeType(URL_T), 'an http:// or https:// URL');
+    assert.equal(describeType(URL_T), 'an http:// or https:// URL (or host:port, for gRPC)');
     assert.equal(describeType(FILE), 'path of a readable file');
     assert.equal(describeType(STR), 'text');
   });

@@ -239,3 +239,23 @@ describe('redactUrl re-export', () => {
     assert.equal(redactUrl('http://u:p@h:4318/x'), 'http://h:4318/x');
   });
 });
+
+describe('otlpOptions: an endpoint given as host:port', () => {
+  const cfg = (env: Record<string, string>) => resolveConfig({ env, cwd: process.cwd() }).config;
+  it('gRPC: TLS unless OTEL_EXPORTER_OTLP_INSECURE is true', () => {
+    const base = { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' };
+    assert.equal(otlpOptions(cfg(base), 'traces').url, 'https://collector:4317');
+    assert.equal(otlpOptions(cfg({ ...base, OTEL_EXPORTER_OTLP_INSECURE: 'true' }), 'traces').url, 'http://collector:4317');
+    assert.equal(
+      otlpOptions(cfg({ ...base, OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'traces:4317' }), 'traces').url,
+      'http://traces:4317',
+    );
+  });
+  it('a scheme decides by itself; insecure does not override https', () => {
+    const c = cfg({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' });
+    assert.equal(otlpOptions(c, 'traces').url, 'https://collector:4317');
+  });
+  it('HTTP: plaintext, with the signal path appended', () => {
+    assert.equal(otlpOptions(cfg({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), 'logs').url, 'http://collector:4318/v1/logs');
+  });
+});
