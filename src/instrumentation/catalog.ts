@@ -16,6 +16,7 @@ const load = (dir: string) => () =>
  */
 export const CATALOG: readonly CatalogEntry[] = [
   { id: 'http', modules: ['http', 'https'], load: load('http') },
+  { id: 'undici', modules: ['undici'], globals: ['fetch'], load: load('undici') },
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
 ];
 

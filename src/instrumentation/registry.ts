@@ -135,6 +135,28 @@ export class Registry {
   /** Sets up the instrumentations that do not wait for a module (globals, diagnostics channels). */
   startEager(): void {
     for (const state of this.states) if (state.entry.eager && state.enabled) this.activate(state);
+    for (const state of this.states) for (const name of state.entry.globals ?? []) this.triggerOnCall(state, name);
+  }
+
+  /**
+   * Replaces a global function by one that, on its first call, puts the original back, loads and
+   * sets up the instrumentation, then calls the original: nothing is loaded for a program that
+   * never calls it, and nothing stays in the way of one that does.
+   */
+  private triggerOnCall(state: State, name: string): void {
+    const g = globalThis as unknown as Record<string, unknown>;
+    const descriptor = Object.getOwnPropertyDescriptor(g, name);
+    const original = descriptor?.value as ((...args: unknown[]) => unknown) | undefined;
+    if (!descriptor || typeof original !== 'function' || !descriptor.writable || !descriptor.configurable) return;
+    const registry = this;
+    const trigger = function (this: unknown, ...args: unknown[]): unknown {
+      if (g[name] === trigger) Object.defineProperty(g, name, descriptor);
+      if (state.enabled) registry.activate(state);
+      return original.apply(this, args);
+    };
+    Object.defineProperty(trigger, 'name', { value: original.name, configurable: true });
+    Object.defineProperty(trigger, 'length', { value: original.length, configurable: true });
+    Object.defineProperty(g, name, { ...descriptor, value: trigger });
   }
 
   /**

@@ -116,5 +116,10 @@ export interface CatalogEntry {
   readonly modules: readonly string[];
   /** Set up at start rather than when one of `modules` is first loaded (globals, channels). */
   readonly eager?: boolean;
+  /**
+   * Global functions (such as `fetch`) whose first call loads and sets up the instrumentation,
+   * for libraries that are reached without a require or an import.
+   */
+  readonly globals?: readonly string[];
   readonly load: () => Instrumentation;
 }

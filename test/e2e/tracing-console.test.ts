@@ -52,6 +52,23 @@ describe('http spans through the console exporter', () => {
     assert.equal(client.attributes['server.port'], server.attributes['server.port']);
   });
 
+  it('fetch: exactly one client span per call (undici), parent of the server span', async () => {
+    const r = await launcher(['node', app('fetch-self.cjs'), '3'], { env: consoleEnv() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '200 ok /f0\n200 ok /f1\n200 ok /f2\n');
+    const all = spans(r.stderr);
+    const clients = all.filter((s) => s.kind === 'CLIENT');
+    const servers = all.filter((s) => s.kind === 'SERVER');
+    assert.equal(clients.length, 3);
+    assert.ok(clients.every((c) => c.scope.name === 'undici'));
+    assert.equal(servers.length, 3);
+    for (const server of servers) {
+      const client = clients.find((c) => c.context.span_id === server.parent_id);
+      assert.ok(client, 'the server span is the child of the fetch span');
+      assert.equal(client.context.trace_id, server.context.trace_id);
+    }
+  });
+
   it('the program’s stdout is what it is without the launcher', async () => {
     const plain = await run(process.execPath, [app('http-server.js')], { env: cleanEnv({ PORT: '0' }) });
     const traced = await launcher(['node', app('http-server.js')], { env: consoleEnv() });

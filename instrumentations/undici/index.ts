@@ -1,0 +1,147 @@
+/**
+ * fetch and undici: a CLIENT span per request, through undici's diagnostics channels, which both
+ * Node's global fetch and the undici package publish on. Nothing is patched. The catalog loads
+ * this on the first call of the global fetch or the first load of the undici package.
+ *
+ * fetch does not go through http.request, so the http instrumentation never sees these
+ * requests: exactly one client span per call.
+ */
+import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ERROR_TYPE_OTHER,
+  KNOWN_HTTP_METHODS,
+} from '../../src/semconv';
+import type { Span } from '../../src/trace/span';
+import type { NonRecordingSpan } from '../../src/trace/span-context';
+import type { Attributes } from '../../src/trace/types';
+
+const CLIENT = 2;
+const ERROR = 2;
+
+/** What undici publishes about a request (the fields read here exist from undici 5 on). */
+interface UndiciRequest {
+  origin?: unknown;
+  method?: unknown;
+  path?: unknown;
+  headers?: unknown;
+  addHeader?: (name: string, value: string) => unknown;
+}
+
+type AnySpan = Span | NonRecordingSpan;
+
+/** Whether the program set a header itself (undici keeps headers as a flat array or as text). */
+function hasHeader(headers: unknown, name: string): boolean {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i += 2) {
+      if (String(headers[i]).toLowerCase() === name) return true;
+    }
+    return false;
+  }
+  return typeof headers === 'string' && headers.toLowerCase().includes(`${name}:`);
+}
+
+function requestAttributes(request: UndiciRequest): { name: string; attributes: Attributes } | undefined {
+  if (typeof request.origin !== 'string' && !(request.origin instanceof URL)) return undefined;
+  let origin: URL;
+  try {
+    origin = new URL(String(request.origin));
+  } catch {
+    return undefined;
+  }
+  const raw = typeof request.method === 'string' ? request.method : 'GET';
+  const upper = raw.toUpperCase();
+  const known = KNOWN_HTTP_METHODS.has(upper);
+  const port = origin.port ? Number(origin.port) : origin.protocol === 'https:' ? 443 : 80;
+  origin.username = '';
+  origin.password = '';
+  const attributes: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: known ? upper : '_OTHER',
+    [ATTR_SERVER_ADDRESS]: origin.hostname.replace(/^\[|\]$/g, ''),
+    [ATTR_SERVER_PORT]: port,
+    [ATTR_URL_FULL]: `${origin.origin}${typeof request.path === 'string' ? request.path : '/'}`,
+  };
+  if (!known || raw !== upper) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = raw;
+  return { name: known ? upper : 'HTTP', attributes };
+}
+
+function setup(ctx: InstrumentationContext): () => void {
+  const dc = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
+  const { trace, tracer } = ctx;
+  const inFlight = new WeakMap<object, { span: AnySpan; status?: number }>();
+
+  const end = (request: object, error?: unknown) => {
+    const entry = inFlight.get(request);
+    if (!entry) return;
+    inFlight.delete(request);
+    const { span, status } = entry;
+    if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (error !== undefined) {
+      span.recordException(error);
+      const code = (error as { code?: unknown; name?: unknown }) ?? {};
+      span.setAttribute(
+        ATTR_ERROR_TYPE,
+        typeof code.code === 'string' ? code.code : typeof code.name === 'string' ? code.name : ERROR_TYPE_OTHER,
+      );
+      span.setStatus({ code: ERROR, message: error instanceof Error ? error.message : String(error) });
+    } else if (status !== undefined && status >= 400) {
+      span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      span.setStatus({ code: ERROR });
+    }
+    span.end();
+  };
+
+  const onCreate = (message: unknown) => {
+    if (!ctx.isEnabled()) return;
+    const request = (message as { request?: UndiciRequest }).request;
+    if (!request || typeof request !== 'object') return;
+    const caller = trace.contextManager.active();
+    if (trace.isTracingSuppressed(caller)) return;
+    const described = requestAttributes(request);
+    if (!described) return;
+    const span = tracer.startSpan(described.name, { kind: CLIENT, attributes: described.attributes }, caller);
+    inFlight.set(request, { span });
+    if (typeof request.addHeader !== 'function') return;
+    const carrier: Record<string, unknown> = {};
+    trace.propagation.inject(trace.setSpan(caller, span), carrier);
+    for (const [name, value] of Object.entries(carrier)) {
+      // A header the program set itself is its own: never a second one of the same name.
+      if (!hasHeader(request.headers, name)) request.addHeader(name, String(value));
+    }
+  };
+  // The span ends when the whole response has arrived (trailers) or the request failed.
+  const onHeaders = (message: unknown) => {
+    const { request, response } = message as { request?: object; response?: { statusCode?: unknown } };
+    const entry = request && inFlight.get(request);
+    if (entry && typeof response?.statusCode === 'number') entry.status = response.statusCode;
+  };
+  const onTrailers = (message: unknown) => {
+    const { request } = message as { request?: object };
+    if (request) end(request);
+  };
+  const onError = (message: unknown) => {
+    const { request, error } = message as { request?: object; error?: unknown };
+    if (request) end(request, error ?? new Error('request failed'));
+  };
+
+  const subscriptions: [string, (m: unknown) => void][] = [
+    ['undici:request:create', onCreate],
+    ['undici:request:headers', onHeaders],
+    ['undici:request:trailers', onTrailers],
+    ['undici:request:error', onError],
+  ];
+  for (const [name, fn] of subscriptions) dc.subscribe(name, fn);
+  return () => {
+    for (const [name, fn] of subscriptions) dc.unsubscribe(name, fn);
+  };
+}
+
+const instrumentation: Instrumentation = { id: 'undici', setup };
+
+export default instrumentation;

@@ -1,0 +1,177 @@
+import { strict as assert } from 'node:assert';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { diag } from '../../src/diag';
+import { CATALOG } from '../../src/instrumentation/catalog';
+import { Registry } from '../../src/instrumentation/registry';
+import type { Propagation } from '../../src/instrumentation/types';
+import { createPropagator } from '../../src/propagation';
+import { defaultTextMapGetter, defaultTextMapSetter } from '../../src/propagation/types';
+import type { ReadableSpan } from '../../src/trace/types';
+import { testEngine } from '../helpers/engine';
+
+/**
+ * fetch and the undici package, in this process: the catalog entry's trigger on the global fetch,
+ * undici's diagnostics channels, a real server on 127.0.0.1. The http instrumentation is not
+ * loaded here, so every span in `memory` comes from the undici instrumentation.
+ */
+
+const propagator = createPropagator(['tracecontext', 'baggage']);
+const propagation: Propagation = {
+  inject: (context, carrier) => propagator.inject(context, carrier, defaultTextMapSetter),
+  extract: (context, carrier) => propagator.extract(context, carrier, defaultTextMapGetter),
+};
+const engine = testEngine({}, propagation);
+const { memory, contextManager, trace } = engine;
+const originalFetch = globalThis.fetch;
+const registry = new Registry(
+  CATALOG.filter((e) => e.id === 'undici'),
+  engine.config,
+  diag,
+  engine.services,
+);
+
+const CLIENT = 2;
+const ERROR = 2;
+
+let server: http.Server;
+let base: string;
+const seenHeaders: http.IncomingHttpHeaders[] = [];
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    seenHeaders.push(req.headers);
+    res.statusCode = req.url === '/missing' ? 404 : req.url === '/broken' ? 503 : 200;
+    res.end(`answer to ${req.url}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  registry.disable('undici');
+  globalThis.fetch = originalFetch;
+  server.close();
+});
+beforeEach(() => {
+  memory.clear();
+  seenHeaders.length = 0;
+});
+
+const clientSpans = () => memory.spans.filter((s) => s.kind === CLIENT);
+const only = (): ReadableSpan => {
+  const spans = clientSpans();
+  assert.equal(spans.length, 1, `one client span, got ${spans.map((s) => s.name).join(', ')}`);
+  return spans[0]!;
+};
+
+describe('loading on the first call of the global fetch', () => {
+  it('fetch is the original until startEager, a trigger after it, and the original again after one call', async () => {
+    assert.equal(globalThis.fetch, originalFetch);
+    registry.startEager();
+    assert.notEqual(globalThis.fetch, originalFetch);
+    assert.equal(globalThis.fetch.name, 'fetch');
+    const res = await fetch(`${base}/first`);
+    assert.equal(await res.text(), 'answer to /first');
+    assert.equal(globalThis.fetch, originalFetch);
+    // The first call is traced already: the channels were subscribed before it ran.
+    assert.equal(only().attributes['url.full'], `${base}/first`);
+  });
+});
+
+describe('fetch', () => {
+  it('one CLIENT span with the stable HTTP attributes', async () => {
+    const res = await fetch(`${base}/users/42?q=1`);
+    await res.text();
+    const span = only();
+    assert.equal(span.name, 'GET');
+    assert.equal(span.instrumentationScope.name, 'undici');
+    assert.equal(span.attributes['http.request.method'], 'GET');
+    assert.equal(span.attributes['url.full'], `${base}/users/42?q=1`);
+    assert.equal(span.attributes['server.address'], '127.0.0.1');
+    assert.equal(span.attributes['server.port'], Number(new URL(base).port));
+    assert.equal(span.attributes['http.response.status_code'], 200);
+    assert.equal(span.status.code, 0);
+  });
+
+  it('a child of the active span, and the server gets its traceparent', async () => {
+    const parent = engine.tracerProvider.getTracer('t').startSpan('parent');
+    await contextManager.with(trace.setSpan(contextManager.active(), parent), async () => {
+      await (await fetch(`${base}/child`)).text();
+    });
+    parent.end();
+    const span = only();
+    assert.equal(span.parentSpanId, parent.spanContext().spanId);
+    assert.equal(span.spanContext().traceId, parent.spanContext().traceId);
+    assert.equal(seenHeaders[0]!.traceparent, `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+  });
+
+  it('4xx and 5xx mark the span as an error with error.type', async () => {
+    for (const [path, status] of [['/missing', 404], ['/broken', 503]] as const) {
+      memory.clear();
+      await (await fetch(`${base}${path}`)).text();
+      const span = only();
+      assert.equal(span.attributes['http.response.status_code'], status);
+      assert.equal(span.attributes['error.type'], String(status));
+      assert.equal(span.status.code, ERROR);
+    }
+  });
+
+  it('a refused connection: an ERROR span with the error code, and fetch still rejects as it would', async () => {
+    const refused = http.createServer();
+    await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve));
+    const port = (refused.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => refused.close(() => resolve()));
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/`), /fetch failed/);
+    const span = only();
+    assert.equal(span.status.code, ERROR);
+    assert.equal(span.attributes['error.type'], 'ECONNREFUSED');
+    assert.equal(span.events[0]?.name, 'exception');
+  });
+
+  it('an unknown method is _OTHER with the original kept; a lower-case one is upper-cased', async () => {
+    await (await fetch(`${base}/m`, { method: 'patch' })).text();
+    const span = only();
+    assert.equal(span.attributes['http.request.method'], 'PATCH');
+    assert.equal(span.attributes['http.request.method_original'], 'patch');
+  });
+
+  it('a traceparent the program set itself is left alone, never doubled', async () => {
+    const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await (await fetch(`${base}/own`, { headers: { traceparent: own } })).text();
+    assert.equal(seenHeaders[0]!.traceparent, own);
+  });
+
+  it('with tracing suppressed (the exporters’ own traffic) there is no span', async () => {
+    await contextManager.with(trace.suppressTracing(contextManager.active()), async () => {
+      await (await fetch(`${base}/quiet`)).text();
+    });
+    assert.equal(clientSpans().length, 0);
+    assert.equal(seenHeaders[0]!.traceparent, undefined);
+  });
+
+  it('disable → no spans and no headers; enable → spans again', async () => {
+    registry.disable('undici');
+    await (await fetch(`${base}/off`)).text();
+    assert.equal(clientSpans().length, 0);
+    assert.equal(seenHeaders[0]!.traceparent, undefined);
+    registry.enable('undici');
+    await (await fetch(`${base}/on`)).text();
+    assert.equal(only().attributes['url.full'], `${base}/on`);
+  });
+});
+
+describe('the undici package', () => {
+  it('undici.request and undici.fetch: one CLIENT span each', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const undici = require('undici') as typeof import('undici');
+    registry.onModule('undici', undici, undefined, 'commonjs');
+    const { body, statusCode } = await undici.request(`${base}/pkg-request`);
+    await body.text();
+    assert.equal(statusCode, 200);
+    await (await undici.fetch(`${base}/pkg-fetch`)).text();
+    const urls = clientSpans().map((s) => s.attributes['url.full']);
+    assert.deepEqual(urls, [`${base}/pkg-request`, `${base}/pkg-fetch`]);
+    assert.ok(seenHeaders.every((h) => typeof h.traceparent === 'string'));
+  });
+});
