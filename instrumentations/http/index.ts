@@ -31,6 +31,7 @@ import {
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
+import { httpPolicy, type HttpPolicy } from '../http-common';
 
 const SERVER = 1;
 const CLIENT = 2;
@@ -86,7 +87,7 @@ function runIn(ctx: InstrumentationContext, context: Context, emit: Emit, self: 
 // ---------------------------------------------------------------------------------------------
 // Server
 
-function serverAttributes(req: IncomingMessage, scheme: string): Attributes {
+function serverAttributes(req: IncomingMessage, scheme: string, policy: HttpPolicy): Attributes {
   const [m, original] = method(req.method);
   let url = req.url ?? '/';
   let host = req.headers.host;
@@ -113,7 +114,7 @@ function serverAttributes(req: IncomingMessage, scheme: string): Attributes {
     [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
   };
   if (original !== undefined) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = original;
-  if (q >= 0 && q < url.length - 1) attributes[ATTR_URL_QUERY] = url.slice(q + 1);
+  if (q >= 0 && q < url.length - 1) attributes[ATTR_URL_QUERY] = policy.redactQuery(url.slice(q + 1));
   if (host) {
     const [address, port] = splitHost(host);
     attributes[ATTR_SERVER_ADDRESS] = address;
@@ -130,14 +131,20 @@ function serverAttributes(req: IncomingMessage, scheme: string): Attributes {
   if (client) attributes[ATTR_CLIENT_ADDRESS] = client;
   const ua = req.headers['user-agent'];
   if (ua) attributes[ATTR_USER_AGENT_ORIGINAL] = ua;
+  policy.serverRequest?.record(attributes, (name) => req.headersDistinct?.[name] ?? req.headers[name]);
   return attributes;
 }
 
-function endServerSpan(span: AnySpan, res: ServerResponse, aborted: boolean): void {
+function endServerSpan(span: AnySpan, res: ServerResponse, aborted: boolean, policy: HttpPolicy): void {
   // A connection that closed before the headers went out got no status code: res.statusCode is
   // then only the default (200) or what the program meant to send.
   const status = res.headersSent ? res.statusCode : undefined;
   if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (policy.serverResponse && res.headersSent) {
+    const captured: Attributes = {};
+    policy.serverResponse.record(captured, (name) => res.getHeader(name));
+    span.setAttributes(captured);
+  }
   if (status !== undefined && status >= 500) {
     span.setAttribute(ATTR_ERROR_TYPE, String(status));
     span.setStatus({ code: ERROR });
@@ -150,11 +157,13 @@ function endServerSpan(span: AnySpan, res: ServerResponse, aborted: boolean): vo
 
 function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: InstrumentationContext, scheme: string): void {
   const { trace, tracer } = ctx;
+  const policy = httpPolicy(ctx.config);
   ctx.shimmer.wrap(exports.Server.prototype, 'emit', (original) =>
     function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
       if (event !== 'request' || !ctx.isEnabled()) return original.apply(this, [event, ...args]);
       const req = args[0] as IncomingMessage;
       const res = args[1] as ServerResponse;
+      if (policy.excluded(`${scheme}://${req.headers.host ?? ''}${req.url ?? '/'}`)) return original.apply(this, [event, ...args]);
       // What is active here is the context the server's connections were accepted in (that of
       // listen()), not this request's: a span active back then must not become the parent of every
       // request. The rest of it stays (the environment's TRACEPARENT is a remote span context).
@@ -163,7 +172,7 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       if (around && !around.spanContext().isRemote) base = base.deleteValue(trace.keys.span);
       const parent = trace.propagation.extract(base, req.headers as Record<string, unknown>);
       const m = method(req.method)[0];
-      const span = tracer.startSpan(spanName(m), { kind: SERVER, attributes: serverAttributes(req, scheme) }, parent);
+      const span = tracer.startSpan(spanName(m), { kind: SERVER, attributes: serverAttributes(req, scheme, policy) }, parent);
       const context = trace.setSpan(parent, span);
 
       // Listeners of the request and response run where the parser emits them, outside this
@@ -177,7 +186,7 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       res.emit = function (this: unknown, ...a: unknown[]) {
         if (!ended && (a[0] === 'finish' || a[0] === 'close')) {
           ended = true;
-          endServerSpan(span, res, a[0] === 'close' && !res.writableFinished);
+          endServerSpan(span, res, a[0] === 'close' && !res.writableFinished, policy);
         }
         return runIn(ctx, context, resEmit, this, a);
       } as Emit;
@@ -293,7 +302,7 @@ function normalize(args: unknown[], defaultProtocol: string): Normalized | undef
   return { args: built, target, options: merged };
 }
 
-function clientAttributes(o: RequestOptions, m: string, original: string | undefined): Attributes {
+function clientAttributes(o: RequestOptions, m: string, original: string | undefined, policy: HttpPolicy): Attributes {
   const protocol = o.protocol ?? 'http:';
   let host = o.hostname ?? o.host ?? 'localhost';
   const hostPort = typeof o.host === 'string' && !o.hostname ? splitHost(o.host) : undefined;
@@ -306,7 +315,7 @@ function clientAttributes(o: RequestOptions, m: string, original: string | undef
     [ATTR_SERVER_ADDRESS]: host,
     [ATTR_SERVER_PORT]: port,
     // Never the credentials of `auth` or of the URL: they are not part of url.full.
-    [ATTR_URL_FULL]: `${protocol}//${hostText}${port === defaultPort ? '' : `:${port}`}${o.path ?? '/'}`,
+    [ATTR_URL_FULL]: policy.redactUrl(`${protocol}//${hostText}${port === defaultPort ? '' : `:${port}`}${o.path ?? '/'}`),
   };
   if (original !== undefined) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = original;
   return attributes;
@@ -331,6 +340,7 @@ function injectHeaders(ctx: InstrumentationContext, context: Context, options: R
 
 function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
   const { trace, tracer } = ctx;
+  const policy = httpPolicy(ctx.config);
   return (original: RequestFn): RequestFn =>
     function request(this: unknown, ...args: unknown[]): ClientRequest {
       if (!ctx.isEnabled()) return original.apply(this, args);
@@ -341,7 +351,9 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
       // Node sends the method upper-cased: that is the method of the request.
       const given = call.options.method;
       const [m, methodOriginal] = method(typeof given === 'string' && given ? given.toUpperCase() : undefined);
-      const span = tracer.startSpan(spanName(m), { kind: CLIENT, attributes: clientAttributes(call.options, m, methodOriginal) }, caller);
+      const attributes = clientAttributes(call.options, m, methodOriginal, policy);
+      if (policy.excluded(attributes[ATTR_URL_FULL] as string)) return original.apply(this, args);
+      const span = tracer.startSpan(spanName(m), { kind: CLIENT, attributes }, caller);
       const context = trace.setSpan(caller, span);
       // The options object given to the original is the copy from normalize(): headers go there.
       injectHeaders(ctx, context, call.target);
@@ -354,6 +366,12 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
         span.setStatus({ code: ERROR, message: e instanceof Error ? e.message : String(e) });
         span.end();
         throw e;
+      }
+
+      if (policy.clientRequest) {
+        const captured: Attributes = {};
+        policy.clientRequest.record(captured, (name) => req.getHeader(name));
+        span.setAttributes(captured);
       }
 
       let done = false;
@@ -387,6 +405,11 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
           responded = true;
           const res = a[1] as IncomingMessage;
           span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, res.httpVersion);
+          if (policy.clientResponse) {
+            const captured: Attributes = {};
+            policy.clientResponse.record(captured, (name) => res.headersDistinct?.[name] ?? res.headers[name]);
+            span.setAttributes(captured);
+          }
           const resEmit = res.emit as Emit;
           res.emit = function (this: unknown, ...r: unknown[]) {
             if (r[0] === 'end') finish(undefined, res.statusCode);

@@ -21,6 +21,7 @@ import {
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
+import { httpPolicy, type HttpPolicy } from '../http-common';
 
 const CLIENT = 2;
 const ERROR = 2;
@@ -47,7 +48,23 @@ function hasHeader(headers: unknown, name: string): boolean {
   return typeof headers === 'string' && headers.toLowerCase().includes(`${name}:`);
 }
 
-function requestAttributes(request: UndiciRequest): { name: string; attributes: Attributes } | undefined {
+/** A header's values from undici's raw lists ([name, value, …], strings or Buffers) or its header text. */
+function headerValues(headers: unknown, name: string): string[] | undefined {
+  let found: string[] | undefined;
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      if (String(headers[i]).toLowerCase() === name) (found ??= []).push(String(headers[i + 1]));
+    }
+  } else if (typeof headers === 'string') {
+    for (const line of headers.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) (found ??= []).push(line.slice(colon + 1).trim());
+    }
+  }
+  return found;
+}
+
+function requestAttributes(request: UndiciRequest, policy: HttpPolicy): { name: string; attributes: Attributes } | undefined {
   if (typeof request.origin !== 'string' && !(request.origin instanceof URL)) return undefined;
   let origin: URL;
   try {
@@ -65,7 +82,7 @@ function requestAttributes(request: UndiciRequest): { name: string; attributes: 
     [ATTR_HTTP_REQUEST_METHOD]: known ? upper : '_OTHER',
     [ATTR_SERVER_ADDRESS]: origin.hostname.replace(/^\[|\]$/g, ''),
     [ATTR_SERVER_PORT]: port,
-    [ATTR_URL_FULL]: `${origin.origin}${typeof request.path === 'string' ? request.path : '/'}`,
+    [ATTR_URL_FULL]: policy.redactUrl(`${origin.origin}${typeof request.path === 'string' ? request.path : '/'}`),
   };
   if (!known || raw !== upper) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = raw;
   return { name: known ? upper : 'HTTP', attributes };
@@ -74,6 +91,7 @@ function requestAttributes(request: UndiciRequest): { name: string; attributes: 
 function setup(ctx: InstrumentationContext): () => void {
   const dc = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
   const { trace, tracer } = ctx;
+  const policy = httpPolicy(ctx.config);
   const inFlight = new WeakMap<object, { span: AnySpan; status?: number }>();
 
   const end = (request: object, error?: unknown) => {
@@ -103,8 +121,9 @@ function setup(ctx: InstrumentationContext): () => void {
     if (!request || typeof request !== 'object') return;
     const caller = trace.contextManager.active();
     if (trace.isTracingSuppressed(caller)) return;
-    const described = requestAttributes(request);
-    if (!described) return;
+    const described = requestAttributes(request, policy);
+    if (!described || policy.excluded(described.attributes[ATTR_URL_FULL] as string)) return;
+    policy.clientRequest?.record(described.attributes, (name) => headerValues(request.headers, name));
     const span = tracer.startSpan(described.name, { kind: CLIENT, attributes: described.attributes }, caller);
     inFlight.set(request, { span });
     if (typeof request.addHeader !== 'function') return;
@@ -117,9 +136,15 @@ function setup(ctx: InstrumentationContext): () => void {
   };
   // The span ends when the whole response has arrived (trailers) or the request failed.
   const onHeaders = (message: unknown) => {
-    const { request, response } = message as { request?: object; response?: { statusCode?: unknown } };
+    const { request, response } = message as { request?: object; response?: { statusCode?: unknown; headers?: unknown } };
     const entry = request && inFlight.get(request);
-    if (entry && typeof response?.statusCode === 'number') entry.status = response.statusCode;
+    if (!entry) return;
+    if (typeof response?.statusCode === 'number') entry.status = response.statusCode;
+    if (policy.clientResponse) {
+      const captured: Attributes = {};
+      policy.clientResponse.record(captured, (name) => headerValues(response?.headers, name));
+      entry.span.setAttributes(captured);
+    }
   };
   const onTrailers = (message: unknown) => {
     const { request } = message as { request?: object };

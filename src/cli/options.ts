@@ -22,6 +22,7 @@ function placeholder(def: SettingDef): string {
       return '<name>';
     case 'enumList':
     case 'list':
+    case 'patternList':
       return '<list>';
     case 'keyValues':
       return '<k=v,...>';

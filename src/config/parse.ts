@@ -22,6 +22,8 @@ export function describeType(type: SettingType): string {
       return type.values.length ? `comma-separated list of ${type.values.join(', ')}` : 'comma-separated list';
     case 'list':
       return 'comma-separated list';
+    case 'patternList':
+      return 'comma-separated list of regular expressions';
     case 'int': {
       const unit = type.unit === 'ms' ? ' (milliseconds)' : '';
       return type.max === undefined
@@ -128,7 +130,8 @@ export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed
       return ok(t);
     }
     case 'enumList':
-    case 'list': {
+    case 'list':
+    case 'patternList': {
       let items: string[];
       if (Array.isArray(raw)) {
         if (!raw.every((x) => typeof x === 'string')) return bad('expected a list of strings');
@@ -139,6 +142,16 @@ export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed
         return bad(`expected a ${describeType(type)}`);
       }
       if (type.kind === 'list') return ok(items);
+      if (type.kind === 'patternList') {
+        for (const item of items) {
+          try {
+            new RegExp(item);
+          } catch {
+            return bad(`'${item}' is not a valid regular expression`);
+          }
+        }
+        return ok(items);
+      }
       const lower = items.map((s) => s.toLowerCase());
       const wrong = lower.filter((s) => !type.values.includes(s));
       if (wrong.length) {
@@ -197,6 +210,7 @@ export function formatValue(type: SettingType, value: unknown): string {
   switch (type.kind) {
     case 'enumList':
     case 'list':
+    case 'patternList':
       return (value as string[]).join(',');
     case 'keyValues':
       return Object.entries(value as Record<string, string>)

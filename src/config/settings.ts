@@ -12,6 +12,7 @@ export type SettingType =
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'enumList'; readonly values: readonly string[] }
   | { readonly kind: 'list' }
+  | { readonly kind: 'patternList' }
   | { readonly kind: 'int'; readonly min: number; readonly max?: number; readonly unit?: 'ms' }
   | { readonly kind: 'number'; readonly min: number; readonly max: number }
   | { readonly kind: 'bool' }
@@ -49,6 +50,7 @@ const url = { kind: 'url' } as const;
 const file = { kind: 'file' } as const;
 const keyValues = { kind: 'keyValues' } as const;
 const list = { kind: 'list' } as const;
+const patterns = { kind: 'patternList' } as const;
 const ms = { kind: 'int', min: 0, unit: 'ms' } as const;
 const positiveMs = { kind: 'int', min: 1, unit: 'ms' } as const;
 const count = { kind: 'int', min: 0 } as const;
@@ -259,6 +261,54 @@ export const SETTINGS = {
     defaultText: 'none',
     help: 'These instrumentations are not active',
   },
+  TS_OTEL_RUN_EXCLUDED_URLS: {
+    type: patterns,
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help:
+      'HTTP requests to leave out (no spans, no metrics), server and client: regular expressions, comma-separated, ' +
+      'searched in the full URL (e.g. /health,/metrics$)',
+  },
+  OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST: {
+    type: list,
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help: 'Request headers recorded on server spans as http.request.header.<name>',
+  },
+  OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE: {
+    type: list,
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help: 'Response headers recorded on server spans as http.response.header.<name>',
+  },
+  OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST: {
+    type: list,
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help: 'Request headers recorded on client spans as http.request.header.<name>',
+  },
+  OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE: {
+    type: list,
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help: 'Response headers recorded on client spans as http.response.header.<name>',
+  },
+  OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS: {
+    type: list,
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help:
+      'Captured headers recorded as REDACTED, besides Authorization, Cookie, Set-Cookie and Proxy-Authorization, ' +
+      'which always are',
+  },
+  TS_OTEL_RUN_REDACTED_QUERY_PARAMS: {
+    type: list,
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help:
+      'Query parameters whose values are recorded as REDACTED in url.full and url.query, besides AWSAccessKeyId, ' +
+      'Signature, sig and X-Goog-Signature, which always are',
+  },
   TS_OTEL_RUN_IMPORT_HOOK: {
     type: oneOf(['auto', 'on', 'off']),
     group: 'Instrumentations',
@@ -300,7 +350,7 @@ type ValueOfType<T> = T extends { kind: 'bool' }
     ? number
     : T extends { kind: 'enumList' }
       ? readonly EnumValue<T>[]
-      : T extends { kind: 'list' }
+      : T extends { kind: 'list' | 'patternList' }
         ? readonly string[]
         : T extends { kind: 'keyValues' }
           ? Readonly<Record<string, string>>

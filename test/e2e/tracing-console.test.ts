@@ -69,6 +69,14 @@ describe('http spans through the console exporter', () => {
     }
   });
 
+  it('--excluded_urls leaves health checks out, server and client', async () => {
+    const r = await launcher(['--excluded_urls', '/health$', 'node', app('http-server.js')], { env: consoleEnv() });
+    assert.equal(r.code, 0, r.stderr);
+    const all = spans(r.stderr);
+    assert.equal(all.length, 4);
+    assert.ok(all.every((s) => !String(s.attributes['url.path'] ?? s.attributes['url.full']).endsWith('/health')));
+  });
+
   it('the program’s stdout is what it is without the launcher', async () => {
     const plain = await run(process.execPath, [app('http-server.js')], { env: cleanEnv({ PORT: '0' }) });
     const traced = await launcher(['node', app('http-server.js')], { env: consoleEnv() });

@@ -1,0 +1,112 @@
+/**
+ * What the HTTP instrumentations (http, undici, and the frameworks through them) share: which
+ * requests are left out, which headers are recorded and how, and how URLs are redacted. Built once
+ * per configuration, at setup, so the per-request work is a few lookups.
+ */
+import type { Config } from '../src/config/settings';
+import type { Attributes } from '../src/trace/types';
+
+/** Query parameters the semantic conventions say to redact, always. */
+const ALWAYS_REDACTED_PARAMS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'];
+/** Headers recorded as REDACTED even when listed for capture. */
+const ALWAYS_SANITIZED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'];
+export const REDACTED = 'REDACTED';
+
+/** Header values as Node gives them: a string, a list, a number (content-length) or nothing. */
+type HeaderValue = string | string[] | number | undefined;
+
+export interface HeaderCapture {
+  /** Records `<prefix><name>` = [values] for each listed header `get` returns a value for. */
+  record(attributes: Attributes, get: (name: string) => HeaderValue): void;
+}
+
+export interface HttpPolicy {
+  /** True when the URL matches TS_OTEL_RUN_EXCLUDED_URLS: no span, no metrics. */
+  excluded(url: string): boolean;
+  /** The URL without credentials, with the values of sensitive query parameters REDACTED. */
+  redactUrl(url: string): string;
+  /** A query string (without '?') with the values of sensitive parameters REDACTED. */
+  redactQuery(query: string): string;
+  readonly serverRequest: HeaderCapture | undefined;
+  readonly serverResponse: HeaderCapture | undefined;
+  readonly clientRequest: HeaderCapture | undefined;
+  readonly clientResponse: HeaderCapture | undefined;
+}
+
+function capture(names: readonly string[] | undefined, prefix: string, sanitized: ReadonlySet<string>): HeaderCapture | undefined {
+  const list = [...new Set((names ?? []).map((n) => n.trim().toLowerCase()).filter(Boolean))];
+  if (list.length === 0) return undefined;
+  const keys = list.map((n) => `${prefix}${n}`);
+  return {
+    record(attributes, get) {
+      for (let i = 0; i < list.length; i++) {
+        const name = list[i]!;
+        const value = get(name);
+        if (value === undefined) continue;
+        const values = Array.isArray(value) ? value.map(String) : [String(value)];
+        attributes[keys[i]!] = sanitized.has(name) ? values.map(() => REDACTED) : values;
+      }
+    },
+  };
+}
+
+function queryRedactor(params: ReadonlySet<string>): (query: string) => string {
+  return (query) => {
+    if (!query) return query;
+    let changed = false;
+    const parts = query.split('&');
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const eq = part.indexOf('=');
+      if (eq < 0) continue;
+      let name = part.slice(0, eq);
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        // keep it as written
+      }
+      if (params.has(name)) {
+        parts[i] = `${part.slice(0, eq)}=${REDACTED}`;
+        changed = true;
+      }
+    }
+    return changed ? parts.join('&') : query;
+  };
+}
+
+const cache = new WeakMap<Config, HttpPolicy>();
+
+export function httpPolicy(config: Config): HttpPolicy {
+  let policy = cache.get(config);
+  if (policy) return policy;
+  const patterns = (config.TS_OTEL_RUN_EXCLUDED_URLS ?? []).map((p) => new RegExp(p));
+  const sanitized = new Set([
+    ...ALWAYS_SANITIZED_HEADERS,
+    ...(config.OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS ?? []).map((n) => n.trim().toLowerCase()),
+  ]);
+  const redactQuery = queryRedactor(new Set([...ALWAYS_REDACTED_PARAMS, ...(config.TS_OTEL_RUN_REDACTED_QUERY_PARAMS ?? [])]));
+  policy = {
+    excluded: patterns.length === 0 ? () => false : (url) => patterns.some((p) => p.test(url)),
+    redactQuery,
+    redactUrl(url) {
+      const q = url.indexOf('?');
+      const hash = url.indexOf('#', q < 0 ? 0 : q);
+      let head = q < 0 ? (hash < 0 ? url : url.slice(0, hash)) : url.slice(0, q);
+      const at = head.indexOf('@');
+      const scheme = head.indexOf('://');
+      if (at >= 0 && scheme >= 0 && at > scheme) {
+        const slash = head.indexOf('/', scheme + 3);
+        if (slash < 0 || at < slash) head = head.slice(0, scheme + 3) + head.slice(at + 1);
+      }
+      if (q < 0) return head;
+      const query = hash < 0 ? url.slice(q + 1) : url.slice(q + 1, hash);
+      return `${head}?${redactQuery(query)}`;
+    },
+    serverRequest: capture(config.OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST, 'http.request.header.', sanitized),
+    serverResponse: capture(config.OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE, 'http.response.header.', sanitized),
+    clientRequest: capture(config.OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST, 'http.request.header.', sanitized),
+    clientResponse: capture(config.OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE, 'http.response.header.', sanitized),
+  };
+  cache.set(config, policy);
+  return policy;
+}
