@@ -4,6 +4,9 @@
  * per configuration, at setup, so the per-request work is a few lookups.
  */
 import type { Config } from '../src/config/settings';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_ROUTE } from '../src/semconv';
+import { HTTP_SERVER_SPAN } from '../src/symbols';
+import type { Span } from '../src/trace/span';
 import type { Attributes } from '../src/trace/types';
 
 /** Query parameters the semantic conventions say to redact, always. */
@@ -109,4 +112,43 @@ export function httpPolicy(config: Config): HttpPolicy {
   };
   cache.set(config, policy);
   return policy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// For framework instrumentations: the server span of a request, its route, its handler errors.
+
+/** The SERVER span the http instrumentation started for this request, while it records. */
+export function serverSpanOf(req: unknown): Span | undefined {
+  if (!req || typeof req !== 'object') return undefined;
+  const span = (req as Record<symbol, unknown>)[HTTP_SERVER_SPAN] as Span | undefined;
+  return span && typeof span.isRecording === 'function' && span.isRecording() ? span : undefined;
+}
+
+/**
+ * Records the matched route template (never the values of its parameters) as http.route and
+ * names the span `{method} {route}`. The last route matched wins: a nested router's full path.
+ */
+export function setRoute(span: Span, route: string): void {
+  if (!route) return;
+  span.setAttribute(ATTR_HTTP_ROUTE, route);
+  const method = span.attributes[ATTR_HTTP_REQUEST_METHOD];
+  span.updateName(`${method === '_OTHER' || typeof method !== 'string' ? 'HTTP' : method} ${route}`);
+}
+
+const recorded = new WeakSet<object>();
+
+/**
+ * An error a handler threw (or passed to next): an exception event and error.type on the server
+ * span, once per error, whatever the framework then does with it. Status ERROR follows, as for any
+ * operation that ended in an exception.
+ */
+export function recordHandlerError(span: Span, error: unknown): void {
+  if (error && typeof error === 'object') {
+    if (recorded.has(error)) return;
+    recorded.add(error);
+  }
+  span.recordException(error);
+  const e = error as { name?: unknown; code?: unknown } | undefined;
+  span.setAttribute(ATTR_ERROR_TYPE, typeof e?.name === 'string' && e.name ? e.name : '_OTHER');
+  span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
 }

@@ -10,3 +10,8 @@ export const AGENT = Symbol.for('ts-otel-run.agent');
 export const ORIGINAL = Symbol.for('ts-otel-run.original');
 /** On a wrapper: the id of the instrumentation that made it. */
 export const WRAPPED_BY = Symbol.for('ts-otel-run.wrapped-by');
+/**
+ * On an incoming request (http.IncomingMessage): its SERVER span, set by the http instrumentation,
+ * so that framework instrumentations can name it by route and record errors on it.
+ */
+export const HTTP_SERVER_SPAN = Symbol.for('ts-otel-run.http.server-span');

@@ -31,6 +31,7 @@ import {
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
+import { HTTP_SERVER_SPAN } from '../../src/symbols';
 import { httpPolicy, type HttpPolicy } from '../http-common';
 
 const SERVER = 1;
@@ -146,7 +147,8 @@ function endServerSpan(span: AnySpan, res: ServerResponse, aborted: boolean, pol
     span.setAttributes(captured);
   }
   if (status !== undefined && status >= 500) {
-    span.setAttribute(ATTR_ERROR_TYPE, String(status));
+    // A framework may have recorded the exception's type already: that is the better error.type.
+    if ((span as Span).attributes?.[ATTR_ERROR_TYPE] === undefined) span.setAttribute(ATTR_ERROR_TYPE, String(status));
     span.setStatus({ code: ERROR });
   } else if (aborted) {
     span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
@@ -174,6 +176,7 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       const m = method(req.method)[0];
       const span = tracer.startSpan(spanName(m), { kind: SERVER, attributes: serverAttributes(req, scheme, policy) }, parent);
       const context = trace.setSpan(parent, span);
+      (req as unknown as Record<symbol, unknown>)[HTTP_SERVER_SPAN] = span;
 
       // Listeners of the request and response run where the parser emits them, outside this
       // request's context: make every emit of these two objects run inside it.

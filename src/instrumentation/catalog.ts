@@ -17,6 +17,7 @@ const load = (dir: string) => () =>
 export const CATALOG: readonly CatalogEntry[] = [
   { id: 'http', modules: ['http', 'https'], load: load('http') },
   { id: 'undici', modules: ['undici'], globals: ['fetch'], load: load('undici') },
+  { id: 'express', modules: ['express'], load: load('express') },
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
 ];
 

@@ -69,6 +69,17 @@ describe('http spans through the console exporter', () => {
     }
   });
 
+  it('express: the server span is named by its route, under the fetch span that called it', async () => {
+    const r = await launcher(['node', app('express-app.cjs')], { env: consoleEnv() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '200 {"id":"42"}\n');
+    const server = spans(r.stderr).find((s) => s.kind === 'SERVER')!;
+    assert.equal(server.name, 'GET /users/:id');
+    assert.equal(server.attributes['http.route'], '/users/:id');
+    const client = spans(r.stderr).find((s) => s.kind === 'CLIENT')!;
+    assert.equal(server.parent_id, client.context.span_id);
+  });
+
   it('--excluded_urls leaves health checks out, server and client', async () => {
     const r = await launcher(['--excluded_urls', '/health$', 'node', app('http-server.js')], { env: consoleEnv() });
     assert.equal(r.code, 0, r.stderr);
