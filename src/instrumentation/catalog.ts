@@ -18,6 +18,8 @@ export const CATALOG: readonly CatalogEntry[] = [
   { id: 'http', modules: ['http', 'https'], load: load('http') },
   { id: 'undici', modules: ['undici'], globals: ['fetch'], load: load('undici') },
   { id: 'express', modules: ['express'], load: load('express') },
+  { id: 'fastify', modules: ['fastify'], load: load('fastify') },
+  { id: 'koa', modules: ['koa'], load: load('koa') },
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
 ];
 
