@@ -152,3 +152,4 @@ export function recordHandlerError(span: Span, error: unknown): void {
   span.setAttribute(ATTR_ERROR_TYPE, typeof e?.name === 'string' && e.name ? e.name : '_OTHER');
   span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
 }
+

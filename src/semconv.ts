@@ -34,3 +34,12 @@ export const KNOWN_HTTP_METHODS: ReadonlySet<string> = new Set([
   'PUT',
   'TRACE',
 ]);
+
+/**
+ * Middleware spans (TS_OTEL_RUN_MIDDLEWARE_SPANS): the names the OpenTelemetry Express and Koa
+ * instrumentations give these attributes (not part of the semantic conventions).
+ */
+export const ATTR_EXPRESS_NAME = 'express.name';
+export const ATTR_EXPRESS_TYPE = 'express.type';
+export const ATTR_KOA_NAME = 'koa.name';
+export const ATTR_KOA_TYPE = 'koa.type';

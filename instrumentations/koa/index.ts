@@ -5,6 +5,7 @@
  * response are unchanged: errors are rethrown as they were.
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
+import { ATTR_KOA_NAME, ATTR_KOA_TYPE } from '../../src/semconv';
 import { recordHandlerError, serverSpanOf, setRoute } from '../http-common';
 
 interface KoaContext {
@@ -51,26 +52,53 @@ function patch(exports: unknown, ctx: InstrumentationContext): void {
   );
 
   // An error leaving a middleware: recorded on the way out, even if an outer middleware catches it.
+  // With TS_OTEL_RUN_MIDDLEWARE_SPANS, each middleware also gets a span, active while it runs;
+  // Koa's middleware are nested (each runs the next inside itself), and so are their spans.
+  const middlewareSpans = ctx.config.TS_OTEL_RUN_MIDDLEWARE_SPANS;
+  const { trace, tracer } = ctx;
   ctx.shimmer.wrap(proto, 'use', (original: (fn: Middleware) => unknown) =>
     function use(this: unknown, fn: Middleware) {
       // Koa 2 converts generator middleware itself (it must see the generator function).
       if (typeof fn !== 'function' || fn.constructor?.name === 'GeneratorFunction') return original.call(this, fn);
+      // @koa/router's routes() is a bound function with a `router` property.
+      const isRouter = typeof (fn as { router?: unknown }).router === 'object';
+      const type = isRouter ? 'router' : 'middleware';
+      const name = isRouter ? 'routes' : fn.name.replace(/^bound /, '') || '<anonymous>';
       const observed: Middleware = function (this: unknown, koaCtx, next) {
         const span = ctx.isEnabled() ? serverSpanOf(koaCtx?.req) : undefined;
         if (!span) return fn.call(this, koaCtx, next);
+        const parent = trace.contextManager.active();
+        const mw = middlewareSpans
+          ? tracer.startSpan(`${type} - ${name}`, { attributes: { [ATTR_KOA_TYPE]: type, [ATTR_KOA_NAME]: name } }, parent)
+          : undefined;
+        const failed = (error: unknown) => {
+          recordHandlerError(span, error);
+          if (mw) {
+            mw.recordException(error);
+            mw.setStatus({ code: 2 });
+            mw.end();
+          }
+        };
         let result: unknown;
         try {
-          result = fn.call(this, koaCtx, next);
+          result = mw ? trace.contextManager.with(trace.setSpan(parent, mw), () => fn.call(this, koaCtx, next)) : fn.call(this, koaCtx, next);
         } catch (error) {
-          recordHandlerError(span, error);
+          failed(error);
           throw error;
         }
         if (result && typeof (result as Promise<unknown>).then === 'function') {
-          return (result as Promise<unknown>).then(undefined, (error: unknown) => {
-            recordHandlerError(span, error);
-            throw error;
-          });
+          return (result as Promise<unknown>).then(
+            (value) => {
+              mw?.end();
+              return value;
+            },
+            (error: unknown) => {
+              failed(error);
+              throw error;
+            },
+          );
         }
+        mw?.end();
         return result;
       };
       // Keep what routers and debuggers read off a middleware.

@@ -261,6 +261,12 @@ export const SETTINGS = {
     defaultText: 'none',
     help: 'These instrumentations are not active',
   },
+  TS_OTEL_RUN_MIDDLEWARE_SPANS: {
+    type: bool,
+    group: 'Instrumentations',
+    default: false,
+    help: 'An INTERNAL span per Express middleware and route handler and per Koa middleware',
+  },
   TS_OTEL_RUN_EXCLUDED_URLS: {
     type: patterns,
     group: 'Instrumentations',
