@@ -1,8 +1,9 @@
 // Hello-world HTTP throughput and latency: plain node next to node with the ts-otel-run preload
 // (full sampling, OTLP http/protobuf to a local sink), side by side in one run, alternating the
-// subjects round by round. The load generator runs in a second process.
+// subjects round by round. The load generator runs in a second process. `--app express` runs the
+// Express hello-world (a parameterised route) instead of the bare http server.
 //
-//   node test/bench/http-overhead.mjs [--rounds N] [--seconds S] [--concurrency C]
+//   node test/bench/http-overhead.mjs [--app http|express] [--rounds N] [--seconds S] [--concurrency C]
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,9 @@ const arg = (name, fallback) => {
 const rounds = arg('rounds', 3);
 const seconds = arg('seconds', 5);
 const concurrency = arg('concurrency', 32);
+const express = process.argv.includes('express');
+const fixture = express ? 'express-hello.cjs' : 'hello-server.cjs';
+const path = express ? '/users/42' : '/';
 
 const { startReceiver } = require(`${root}/dist/src/receiver/index.js`);
 const sink = await startReceiver({ grpcPort: false });
@@ -36,7 +40,7 @@ const subjects = {
 
 function startServer({ args, env: e }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...args, `${root}/fixtures/apps/hello-server.cjs`], { env: e, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...args, `${root}/fixtures/apps/${fixture}`], { env: e, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout.once('data', (d) => resolve({ child, port: Number(String(d).trim()) }));
     child.on('error', reject);
   });
@@ -44,7 +48,9 @@ function startServer({ args, env: e }) {
 
 function load(port) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}/test/bench/lib/load.mjs`, String(port), String(seconds), String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [`${root}/test/bench/lib/load.mjs`, String(port), String(seconds), String(concurrency), path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', () => resolve(JSON.parse(out)));
@@ -80,4 +86,4 @@ for (const row of rows) {
     `| ${row.name} | ${Math.round(row.rps)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${((row.rps / base.rps) * 100).toFixed(1)}% | ${row === base ? '—' : `${row.p99 - base.p99 >= 0 ? '+' : ''}${(row.p99 - base.p99).toFixed(2)} ms`} |`,
   );
 }
-console.log(`\n${rounds} rounds × ${seconds} s, ${concurrency} connections, ${process.version}; medians.`);
+console.log(`\n${express ? 'Express' : 'http'} hello-world; ${rounds} rounds × ${seconds} s, ${concurrency} connections, ${process.version}; medians.`);

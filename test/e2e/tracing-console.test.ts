@@ -150,3 +150,33 @@ describe('http spans through the console exporter', () => {
     assert.equal(r.stderr, '');
   });
 });
+
+describe('web frameworks in an ES module program, through the launcher', () => {
+  for (const framework of ['express', 'fastify', 'koa']) {
+    it(`${framework}: named routes, a streamed response, a thrown error (500), a 404 that is not an error`, async () => {
+      const r = await launcher(['node', app('frameworks.mjs'), framework], { env: consoleEnv() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^\/users\/42 200 /m);
+      assert.match(r.stdout, /^\/stream 200 24$/m);
+      assert.match(r.stdout, /^\/boom 500 /m);
+      assert.match(r.stdout, /^\/missing 404 /m);
+      const servers = spans(r.stderr).filter((s) => s.kind === 'SERVER');
+      const byPath = (p: string) => servers.find((s) => s.attributes['url.path'] === p)!;
+      assert.equal(byPath('/users/42').name, 'GET /users/:id');
+      assert.equal(byPath('/users/42').attributes['http.route'], '/users/:id');
+      assert.equal(byPath('/stream').name, 'GET /stream');
+      assert.equal(byPath('/stream').attributes['http.response.status_code'], 200);
+      const boom = byPath('/boom');
+      assert.equal(boom.status.status_code, 'ERROR');
+      assert.equal(boom.attributes['error.type'], 'TypeError');
+      assert.equal(boom.events.find((e) => e.name === 'exception')?.attributes['exception.message'], 'boom');
+      const missing = byPath('/missing');
+      assert.equal(missing.status.status_code, 'UNSET');
+      assert.equal(missing.attributes['http.response.status_code'], 404);
+      // Exactly one client span per fetch, each the parent of its server span.
+      const clients = spans(r.stderr).filter((s) => s.kind === 'CLIENT');
+      assert.equal(clients.length, 4);
+      for (const server of servers) assert.ok(clients.some((c) => c.context.span_id === server.parent_id));
+    });
+  }
+});
