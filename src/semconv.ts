@@ -4,6 +4,7 @@
  */
 export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
 export const ATTR_HTTP_REQUEST_METHOD_ORIGINAL = 'http.request.method_original';
+export const ATTR_HTTP_REQUEST_RESEND_COUNT = 'http.request.resend_count';
 export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
 export const ATTR_HTTP_ROUTE = 'http.route';
 export const ATTR_URL_FULL = 'url.full';

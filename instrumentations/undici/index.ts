@@ -1,16 +1,19 @@
 /**
  * fetch and undici: a CLIENT span per request, through undici's diagnostics channels, which both
- * Node's global fetch and the undici package publish on. Nothing is patched. The catalog loads
- * this on the first call of the global fetch or the first load of the undici package.
+ * Node's global fetch and the undici package publish on. The catalog loads this on the first call
+ * of the global fetch or the first load of the undici package.
  *
- * fetch does not go through http.request, so the http instrumentation never sees these
- * requests: exactly one client span per call.
+ * One client span per fetch call, redirects included: the fetch functions (global and undici's)
+ * are wrapped only to mark their calls in the context, so that the requests of the redirects a
+ * fetch follows join its span (counted in http.request.resend_count) instead of making their own.
+ * fetch does not go through http.request, so the http instrumentation never sees these requests.
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
@@ -36,6 +39,25 @@ interface UndiciRequest {
 }
 
 type AnySpan = Span | NonRecordingSpan;
+
+/** One fetch call: its span once its first request exists, and whether it follows redirects. */
+interface FetchCall {
+  span?: AnySpan;
+  readonly follow: boolean;
+  hops: number;
+}
+
+interface InFlight {
+  readonly span: AnySpan;
+  readonly call?: FetchCall;
+  status?: number;
+  /** A redirect the fetch will follow: the span goes on with the next request. */
+  redirected?: boolean;
+}
+
+const FETCH_CALL = Symbol('ts-otel-run.undici.fetch-call');
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+type FetchFn = (this: unknown, input: unknown, init?: { redirect?: unknown }) => unknown;
 
 /** Whether the program set a header itself (undici keeps headers as a flat array or as text). */
 function hasHeader(headers: unknown, name: string): boolean {
@@ -92,7 +114,7 @@ function setup(ctx: InstrumentationContext): () => void {
   const dc = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
-  const inFlight = new WeakMap<object, { span: AnySpan; status?: number }>();
+  const inFlight = new WeakMap<object, InFlight>();
 
   const end = (request: object, error?: unknown) => {
     const entry = inFlight.get(request);
@@ -121,11 +143,20 @@ function setup(ctx: InstrumentationContext): () => void {
     if (!request || typeof request !== 'object') return;
     const caller = trace.contextManager.active();
     if (trace.isTracingSuppressed(caller)) return;
-    const described = requestAttributes(request, policy);
-    if (!described || policy.excluded(described.attributes[ATTR_URL_FULL] as string)) return;
-    policy.clientRequest?.record(described.attributes, (name) => headerValues(request.headers, name));
-    const span = tracer.startSpan(described.name, { kind: CLIENT, attributes: described.attributes }, caller);
-    inFlight.set(request, { span });
+    const call = caller.getValue(FETCH_CALL) as FetchCall | undefined;
+    let span: AnySpan;
+    if (call?.span) {
+      // A redirect this fetch follows: the same span, one more hop.
+      span = call.span;
+      span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, ++call.hops);
+    } else {
+      const described = requestAttributes(request, policy);
+      if (!described || policy.excluded(described.attributes[ATTR_URL_FULL] as string)) return;
+      policy.clientRequest?.record(described.attributes, (name) => headerValues(request.headers, name));
+      span = tracer.startSpan(described.name, { kind: CLIENT, attributes: described.attributes }, caller);
+      if (call) call.span = span;
+    }
+    inFlight.set(request, call ? { span, call } : { span });
     if (typeof request.addHeader !== 'function') return;
     const carrier: Record<string, unknown> = {};
     trace.propagation.inject(trace.setSpan(caller, span), carrier);
@@ -140,6 +171,8 @@ function setup(ctx: InstrumentationContext): () => void {
     const entry = request && inFlight.get(request);
     if (!entry) return;
     if (typeof response?.statusCode === 'number') entry.status = response.statusCode;
+    entry.redirected =
+      entry.call?.follow === true && REDIRECTS.has(entry.status ?? 0) && headerValues(response?.headers, 'location') !== undefined;
     if (policy.clientResponse) {
       const captured: Attributes = {};
       policy.clientResponse.record(captured, (name) => headerValues(response?.headers, name));
@@ -148,7 +181,9 @@ function setup(ctx: InstrumentationContext): () => void {
   };
   const onTrailers = (message: unknown) => {
     const { request } = message as { request?: object };
-    if (request) end(request);
+    if (!request) return;
+    if (inFlight.get(request)?.redirected) inFlight.delete(request);
+    else end(request);
   };
   const onError = (message: unknown) => {
     const { request, error } = message as { request?: object; error?: unknown };
@@ -162,11 +197,43 @@ function setup(ctx: InstrumentationContext): () => void {
     ['undici:request:error', onError],
   ];
   for (const [name, fn] of subscriptions) dc.subscribe(name, fn);
+  // The global fetch: marked calls (see the header comment). Undone with the instrumentation.
+  if (typeof (globalThis as { fetch?: unknown }).fetch === 'function') {
+    ctx.shimmer.wrap(globalThis as unknown as { fetch: FetchFn }, 'fetch', (original) => markCalls(ctx, original));
+  }
   return () => {
     for (const [name, fn] of subscriptions) dc.unsubscribe(name, fn);
   };
 }
 
-const instrumentation: Instrumentation = { id: 'undici', setup };
+/** Runs each fetch call in a context that marks it, so that its redirects join its span. */
+function markCalls(ctx: InstrumentationContext, original: FetchFn): FetchFn {
+  const { contextManager } = ctx.trace;
+  return function fetch(this: unknown, input: unknown, init?: { redirect?: unknown }) {
+    if (!ctx.isEnabled()) return original.call(this, input, init);
+    const redirect = init && typeof init === 'object' ? init.redirect : undefined;
+    const call: FetchCall = { follow: redirect === undefined || redirect === 'follow', hops: 0 };
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments as unknown as [unknown, { redirect?: unknown }?];
+    return contextManager.with(contextManager.active().setValue(FETCH_CALL, call), () => original.apply(this, args));
+  };
+}
+
+const instrumentation: Instrumentation = {
+  id: 'undici',
+  setup,
+  targets: [
+    {
+      // The package publishes on the same channels as Node's own copy; its fetch is marked the same way.
+      module: 'undici',
+      versions: '>=5 <8',
+      patch(exports, ctx) {
+        if (typeof (exports as { fetch?: unknown }).fetch === 'function') {
+          ctx.shimmer.wrap(exports as { fetch: FetchFn }, 'fetch', (original) => markCalls(ctx, original));
+        }
+      },
+    },
+  ],
+};
 
 export default instrumentation;

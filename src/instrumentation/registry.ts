@@ -152,7 +152,9 @@ export class Registry {
     const trigger = function (this: unknown, ...args: unknown[]): unknown {
       if (g[name] === trigger) Object.defineProperty(g, name, descriptor);
       if (state.enabled) registry.activate(state);
-      return original.apply(this, args);
+      // The instrumentation may have wrapped the global as it set up: the first call goes through it.
+      const current = g[name];
+      return (typeof current === 'function' && current !== trigger ? current : original).apply(this, args);
     };
     Object.defineProperty(trigger, 'name', { value: original.name, configurable: true });
     Object.defineProperty(trigger, 'length', { value: original.length, configurable: true });

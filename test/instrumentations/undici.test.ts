@@ -5,6 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { diag } from '../../src/diag';
 import { CATALOG } from '../../src/instrumentation/catalog';
 import { Registry } from '../../src/instrumentation/registry';
+import { isWrapped, originalOf } from '../../src/instrumentation/shimmer';
 import type { Propagation } from '../../src/instrumentation/types';
 import { createPropagator } from '../../src/propagation';
 import { defaultTextMapGetter, defaultTextMapSetter } from '../../src/propagation/types';
@@ -42,6 +43,12 @@ const seenHeaders: http.IncomingHttpHeaders[] = [];
 before(async () => {
   server = http.createServer((req, res) => {
     seenHeaders.push(req.headers);
+    if (req.url?.startsWith('/redirect/')) {
+      const left = Number(req.url.slice('/redirect/'.length));
+      res.writeHead(302, { location: left > 1 ? `/redirect/${left - 1}` : '/landed' });
+      res.end('moved');
+      return;
+    }
     res.statusCode = req.url === '/missing' ? 404 : req.url === '/broken' ? 503 : 200;
     res.end(`answer to ${req.url}`);
   });
@@ -66,14 +73,16 @@ const only = (): ReadableSpan => {
 };
 
 describe('loading on the first call of the global fetch', () => {
-  it('fetch is the original until startEager, a trigger after it, and the original again after one call', async () => {
+  it('fetch is the original until startEager, a trigger after it, the instrumentation’s after one call', async () => {
     assert.equal(globalThis.fetch, originalFetch);
     registry.startEager();
     assert.notEqual(globalThis.fetch, originalFetch);
     assert.equal(globalThis.fetch.name, 'fetch');
     const res = await fetch(`${base}/first`);
     assert.equal(await res.text(), 'answer to /first');
-    assert.equal(globalThis.fetch, originalFetch);
+    // The trigger is gone; what stays marks fetch calls for redirects, and is undone with the rest.
+    assert.ok(isWrapped(globalThis.fetch));
+    assert.equal(originalOf(globalThis.fetch), originalFetch);
     // The first call is traced already: the channels were subscribed before it ran.
     assert.equal(only().attributes['url.full'], `${base}/first`);
   });
@@ -150,8 +159,39 @@ describe('fetch', () => {
     assert.equal(seenHeaders[0]!.traceparent, undefined);
   });
 
+  it('redirects followed: one span for the fetch, resend_count, and every hop carries its context', async () => {
+    const res = await fetch(`${base}/redirect/2`);
+    assert.equal(await res.text(), 'answer to /landed');
+    assert.equal(res.redirected, true);
+    const span = only();
+    assert.equal(span.attributes['url.full'], `${base}/redirect/2`);
+    assert.equal(span.attributes['http.response.status_code'], 200);
+    assert.equal(span.attributes['http.request.resend_count'], 2);
+    assert.equal(span.status.code, 0);
+    assert.equal(seenHeaders.length, 3);
+    const traceparent = `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`;
+    for (const h of seenHeaders) assert.equal(h.traceparent, traceparent);
+  });
+
+  it("redirect: 'manual': the 3xx is the answer, and the span ends with it", async () => {
+    const res = await fetch(`${base}/redirect/1`, { redirect: 'manual' });
+    await res.text();
+    const span = only();
+    assert.equal(span.attributes['http.response.status_code'], 302);
+    assert.equal(span.attributes['http.request.resend_count'], undefined);
+  });
+
+  it('keep-alive: sequential and concurrent fetches each get their own span', async () => {
+    await Promise.all([fetch(`${base}/k1`), fetch(`${base}/k2`), fetch(`${base}/k3`)].map(async (p) => (await p).text()));
+    await (await fetch(`${base}/k4`)).text();
+    const urls = clientSpans().map((s) => String(s.attributes['url.full']).slice(base.length)).sort();
+    assert.deepEqual(urls, ['/k1', '/k2', '/k3', '/k4']);
+    assert.equal(new Set(clientSpans().map((s) => s.spanContext().spanId)).size, 4);
+  });
+
   it('disable → no spans and no headers; enable → spans again', async () => {
     registry.disable('undici');
+    assert.equal(globalThis.fetch, originalFetch);
     await (await fetch(`${base}/off`)).text();
     assert.equal(clientSpans().length, 0);
     assert.equal(seenHeaders[0]!.traceparent, undefined);
