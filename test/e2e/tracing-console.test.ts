@@ -180,3 +180,47 @@ describe('web frameworks in an ES module program, through the launcher', () => {
     });
   }
 });
+
+describe('HTTP settings through the launcher, CommonJS and ES modules', () => {
+  for (const fixture of ['web-policy.cjs', 'web-policy.mjs']) {
+    it(`${fixture}: excluded URLs, captured and sanitized headers, redacted URLs, a followed redirect, an aborted request`, async () => {
+      const r = await launcher(
+        [
+          '--excluded_urls',
+          '/health$',
+          '--instrumentation_http_capture_headers_client_request',
+          'x-request-id,authorization',
+          '--instrumentation_http_capture_headers_server_response',
+          'x-served-by,set-cookie',
+          'node',
+          app(fixture),
+        ],
+        { env: consoleEnv() },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'done\n');
+      const all = spans(r.stderr);
+      const text = r.stderr;
+      for (const secret of ['s3cret-sig', 't0ken', 'pa55word', 'secret-cookie']) assert.ok(!text.includes(secret), secret);
+      assert.ok(all.every((s) => !String(s.attributes['url.full'] ?? s.attributes['url.path']).includes('/health')));
+      const data = all.find((s) => s.kind === 'CLIENT' && String(s.attributes['url.full']).includes('/data'))!;
+      assert.match(String(data.attributes['url.full']), /\/data\?Signature=REDACTED&page=2$/);
+      assert.deepEqual(data.attributes['http.request.header.x-request-id'], ['req-1']);
+      assert.deepEqual(data.attributes['http.request.header.authorization'], ['REDACTED']);
+      const dataServer = all.find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === '/data')!;
+      assert.equal(dataServer.attributes['url.query'], 'Signature=REDACTED&page=2');
+      assert.deepEqual(dataServer.attributes['http.response.header.x-served-by'], ['fixture']);
+      assert.deepEqual(dataServer.attributes['http.response.header.set-cookie'], ['REDACTED']);
+      // The redirect: one client span for the fetch, two server spans under it.
+      const redirect = all.filter((s) => s.kind === 'CLIENT' && String(s.attributes['url.full']).endsWith('/old'));
+      assert.equal(redirect.length, 1);
+      assert.equal(redirect[0]!.attributes['http.request.resend_count'], 1);
+      assert.equal(all.filter((s) => s.kind === 'SERVER' && s.parent_id === redirect[0]!.context.span_id).length, 2);
+      const priv = all.find((s) => s.kind === 'CLIENT' && String(s.attributes['url.full']).endsWith('/private'))!;
+      assert.match(String(priv.attributes['url.full']), /^http:\/\/127\.0\.0\.1:\d+\/private$/);
+      // The aborted request: the client span ends as an error.
+      const slow = all.find((s) => s.kind === 'CLIENT' && String(s.attributes['url.full']).endsWith('/slow'))!;
+      assert.equal(slow.status.status_code, 'ERROR');
+    });
+  }
+});
