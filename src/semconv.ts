@@ -43,4 +43,6 @@ export const KNOWN_HTTP_METHODS: ReadonlySet<string> = new Set([
 export const ATTR_EXPRESS_NAME = 'express.name';
 export const ATTR_EXPRESS_TYPE = 'express.type';
 export const ATTR_KOA_NAME = 'koa.name';
+export const ATTR_FASTIFY_NAME = 'fastify.name';
+export const ATTR_FASTIFY_TYPE = 'fastify.type';
 export const ATTR_KOA_TYPE = 'koa.type';

@@ -2,9 +2,10 @@
  * Fastify 4 and 5: through Fastify's own hooks, added to every instance the factory makes. The
  * route (`request.routeOptions.url`) names the server span; an error a handler throws or rejects
  * with is recorded on it (`onError` runs before Fastify's error handler, which then answers as
- * it always does).
+ * it always does). With TS_OTEL_RUN_MIDDLEWARE_SPANS, the route handler gets a span of its own.
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
+import { ATTR_FASTIFY_NAME, ATTR_FASTIFY_TYPE } from '../../src/semconv';
 import { recordHandlerError, serverSpanOf, setRoute } from '../http-common';
 
 interface FastifyRequestLike {
@@ -18,6 +19,9 @@ interface FastifyLike {
 }
 
 type Factory = ((...args: unknown[]) => FastifyLike) & Record<string, unknown>;
+
+/** The handler span of a request (TS_OTEL_RUN_MIDDLEWARE_SPANS), until its response is sent. */
+const handlerSpans = new WeakMap<object, { end(): void }>();
 
 function addHooks(instance: FastifyLike, ctx: InstrumentationContext): void {
   // Callback-style hooks (no promise made per request).
@@ -36,6 +40,32 @@ function addHooks(instance: FastifyLike, ctx: InstrumentationContext): void {
     if (span) recordHandlerError(span, error);
     (done as () => void)();
   });
+  if (!ctx.config.TS_OTEL_RUN_MIDDLEWARE_SPANS) return;
+  // A span for the route handler, active while it runs: Fastify calls the handler from the
+  // preHandler hooks' done(), so calling done() inside the span's context hands it on.
+  const { trace, tracer } = ctx;
+  instance.addHook('preHandler', (request: unknown, _reply: unknown, done: unknown) => {
+    const server = ctx.isEnabled() ? serverSpanOf((request as FastifyRequestLike).raw) : undefined;
+    if (!server) return (done as () => void)();
+    const r = request as FastifyRequestLike;
+    const route = r.routeOptions?.url ?? r.routerPath;
+    const name = typeof route === 'string' && route ? route : '<unknown>';
+    const parent = trace.contextManager.active();
+    const span = tracer.startSpan(`request handler - ${name}`, { attributes: { [ATTR_FASTIFY_TYPE]: 'request_handler', [ATTR_FASTIFY_NAME]: name } }, parent);
+    handlerSpans.set(request as object, span);
+    trace.contextManager.with(trace.setSpan(parent, span), () => (done as () => void)());
+  });
+  const endHandler = (request: unknown, _reply: unknown, done: unknown) => {
+    handlerSpans.get(request as object)?.end();
+    handlerSpans.delete(request as object);
+    (done as () => void)();
+  };
+  instance.addHook('onResponse', endHandler);
+  try {
+    instance.addHook('onRequestAbort', endHandler); // Fastify 4.15 and later
+  } catch {
+    // older: a request aborted before its response leaves its handler span to be collected unended
+  }
 }
 
 function patch(exports: unknown, ctx: InstrumentationContext): unknown {

@@ -17,14 +17,14 @@ const engine = testEngine({ TS_OTEL_RUN_MIDDLEWARE_SPANS: 'true' });
 const { memory } = engine;
 const tracer = engine.tracerProvider.getTracer('app');
 const registry = new Registry(
-  CATALOG.filter((e) => ['http', 'express', 'koa'].includes(e.id)),
+  CATALOG.filter((e) => ['http', 'express', 'koa', 'fastify'].includes(e.id)),
   engine.config,
   diag,
   engine.services,
 );
 registry.onModule('http', http, undefined, 'commonjs');
 after(() => {
-  for (const id of ['express', 'koa', 'http']) registry.disable(id);
+  for (const id of ['express', 'koa', 'fastify', 'http']) registry.disable(id);
 });
 beforeEach(() => memory.clear());
 
@@ -122,6 +122,41 @@ for (const [name, major] of [
       assert.equal(timing.parentSpanId, id(server));
       assert.equal(dispatch.parentSpanId, id(timing));
       assert.equal(named('load item').parentSpanId, id(dispatch));
+    });
+  });
+}
+
+for (const [name, major] of [
+  ['fastify4', 4],
+  ['fastify', 5],
+] as const) {
+  describe(`Fastify ${major}`, () => {
+    it('the route handler gets a span under the server span; what it does nests under it', async () => {
+      const fastify = load('fastify', name);
+      const app = fastify();
+      app.get('/orders/:id', async (req: any) => {
+        await tracer.startActiveSpan('load order', async (s: { end(): void }) => {
+          s.end();
+        });
+        return { id: req.params.id };
+      });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (app.server.address() as AddressInfo).port;
+      await new Promise<void>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/orders/5' }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        }).on('error', reject);
+      });
+      await app.close();
+      //   SERVER GET /orders/:id
+      //   └── request handler - /orders/:id
+      //       └── load order
+      const server = named('GET /orders/:id');
+      const handler = named('request handler - /orders/:id');
+      assert.equal(handler.parentSpanId, id(server));
+      assert.equal(named('load order').parentSpanId, id(handler));
+      assert.ok(handler.endTime[0] > 0, 'the handler span ended');
     });
   });
 }

@@ -201,17 +201,21 @@ describe('fetch', () => {
   });
 });
 
-describe('the undici package', () => {
-  it('undici.request and undici.fetch: one CLIENT span each', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const undici = require('undici') as typeof import('undici');
-    registry.onModule('undici', undici, undefined, 'commonjs');
-    const { body, statusCode } = await undici.request(`${base}/pkg-request`);
-    await body.text();
-    assert.equal(statusCode, 200);
-    await (await undici.fetch(`${base}/pkg-fetch`)).text();
-    const urls = clientSpans().map((s) => s.attributes['url.full']);
-    assert.deepEqual(urls, [`${base}/pkg-request`, `${base}/pkg-fetch`]);
-    assert.ok(seenHeaders.every((h) => typeof h.traceparent === 'string'));
-  });
+describe('the undici package, oldest to newest supported major', () => {
+  // undici5 and undici7 are undici 5 and 7 installed under other names; undici is 6.
+  for (const name of ['undici5', 'undici', 'undici7']) {
+    it(`${name}: request and fetch get one CLIENT span each, with the context injected`, async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const undici = require(name) as typeof import('undici');
+      const baseDir = require('node:path').dirname(require.resolve(`${name}/package.json`));
+      registry.onModule('undici', undici, baseDir, 'commonjs');
+      const { body, statusCode } = await undici.request(`${base}/pkg-request`);
+      await body.text();
+      assert.equal(statusCode, 200);
+      await (await undici.fetch(`${base}/pkg-fetch`)).text();
+      const urls = clientSpans().map((s) => s.attributes['url.full']);
+      assert.deepEqual(urls, [`${base}/pkg-request`, `${base}/pkg-fetch`]);
+      assert.ok(seenHeaders.every((h) => typeof h.traceparent === 'string'));
+    });
+  }
 });
