@@ -11,10 +11,9 @@ import { VERSION } from '../version';
 import { loadExtraInstrumentations } from './extras';
 import { startupSummary } from './summary';
 import { suppressTracing } from '../context/context';
-import type { Propagation, TextMapPropagatorLike } from '../instrumentation/types';
-import { createPropagator } from '../propagation';
+import type { TextMapPropagatorLike } from '../instrumentation/types';
+import { createPropagator, headerPropagation } from '../propagation';
 import { contextFromEnvironment } from '../propagation/environment';
-import { defaultTextMapGetter, defaultTextMapSetter } from '../propagation/types';
 import { otlpOptions } from '../exporters/otlp/options';
 import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
 import { lazyOtlpSpanExporter, type OtlpSpanExporterHandle } from '../exporters/otlp/lazy';
@@ -109,10 +108,7 @@ function exitHandOff(sources: readonly ExitSource[], deadlineMs: number, diag: D
 
 export function startAgent(config: Config, diag: Diag): Agent {
   const propagator = createPropagator(config.OTEL_PROPAGATORS);
-  const propagation: Propagation = {
-    inject: (context, carrier) => propagator.inject(context, carrier, defaultTextMapSetter),
-    extract: (context, carrier) => propagator.extract(context, carrier, defaultTextMapGetter),
-  };
+  const propagation = headerPropagation(propagator);
   // TRACEPARENT / TRACESTATE / BAGGAGE in the environment: the program's root spans join that trace.
   const baseContext = contextFromEnvironment(propagator, process.env);
   const tracing = createTracing({

@@ -7,7 +7,8 @@ import { W3CBaggagePropagator } from './baggage';
 import { CompositePropagator, NOOP_PROPAGATOR } from './composite';
 import { createJaegerPropagator } from './jaeger';
 import { W3CTraceContextPropagator } from './tracecontext';
-import type { TextMapPropagator } from './types';
+import type { Propagation } from '../instrumentation/types';
+import { defaultTextMapGetter, defaultTextMapSetter, type TextMapPropagator } from './types';
 
 export * from './types';
 export * from './trace-state';
@@ -65,4 +66,12 @@ export function createPropagator(names: readonly string[]): TextMapPropagator {
   if (chosen.length === 0) return NOOP_PROPAGATOR;
   if (chosen.length === 1) return FACTORIES[chosen[0] as PropagatorName]();
   return new CompositePropagator(chosen.map((name) => FACTORIES[name]()));
+}
+
+/** The propagator over plain header objects, as the instrumentations use it (ctx.trace.propagation). */
+export function headerPropagation(propagator: TextMapPropagator): Propagation {
+  return {
+    inject: (context, carrier) => propagator.inject(context, carrier, defaultTextMapSetter),
+    extract: (context, carrier) => propagator.extract(context, carrier, defaultTextMapGetter),
+  };
 }

@@ -4,23 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { app, cleanEnv, lastJson, launcher, ROOT } from '../helpers/run';
+import { consoleSpans, type ConsoleSpan } from '../helpers/console-spans';
 
 /** Spans a program makes through @opentelemetry/api join the instrumented traces. */
 
-interface ConsoleSpan {
-  name: string;
-  kind: string;
-  context: { trace_id: string; span_id: string };
-  parent_id: string | null;
-  attributes: Record<string, unknown>;
-  scope: { name: string; version: string };
-}
 
-const spans = (stderr: string) =>
-  stderr
-    .split('\n')
-    .filter((l) => l.startsWith('{"name"'))
-    .map((l) => JSON.parse(l) as ConsoleSpan);
+const spans = consoleSpans;
 
 function checkTree(all: ConsoleSpan[], seen: Record<string, string | null>) {
   //   CLIENT GET /work ─► SERVER GET /work ─► work (manual) ─► CLIENT GET /leaf ─► SERVER GET /leaf

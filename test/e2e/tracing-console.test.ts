@@ -1,27 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { app, cleanEnv, launcher, run } from '../helpers/run';
+import { consoleSpans } from '../helpers/console-spans';
 
 /** Spans from the http instrumentation, through the console exporter, for every way a program ends. */
 
-interface ConsoleSpan {
-  name: string;
-  kind: string;
-  context: { trace_id: string; span_id: string };
-  parent_id: string | null;
-  status: { status_code: string; description?: string };
-  attributes: Record<string, unknown>;
-  events: { name: string; attributes: Record<string, unknown> }[];
-  resource: { attributes: Record<string, unknown> };
-  scope: { name: string };
-}
 
-function spans(stderr: string): ConsoleSpan[] {
-  return stderr
-    .split('\n')
-    .filter((l) => l.startsWith('{"name"'))
-    .map((l) => JSON.parse(l) as ConsoleSpan);
-}
+const spans = consoleSpans;
 
 const consoleEnv = () => cleanEnv({ OTEL_TRACES_EXPORTER: 'console' });
 

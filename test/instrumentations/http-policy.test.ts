@@ -5,9 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { diag } from '../../src/diag';
 import { CATALOG } from '../../src/instrumentation/catalog';
 import { Registry } from '../../src/instrumentation/registry';
-import type { Propagation } from '../../src/instrumentation/types';
-import { createPropagator } from '../../src/propagation';
-import { defaultTextMapGetter, defaultTextMapSetter } from '../../src/propagation/types';
+import { createPropagator, headerPropagation } from '../../src/propagation';
 import type { ReadableSpan } from '../../src/trace/types';
 import { testEngine } from '../helpers/engine';
 
@@ -17,10 +15,7 @@ import { testEngine } from '../helpers/engine';
  */
 
 const propagator = createPropagator(['tracecontext']);
-const propagation: Propagation = {
-  inject: (context, carrier) => propagator.inject(context, carrier, defaultTextMapSetter),
-  extract: (context, carrier) => propagator.extract(context, carrier, defaultTextMapGetter),
-};
+const propagation = headerPropagation(propagator);
 const engine = testEngine(
   {
     TS_OTEL_RUN_EXCLUDED_URLS: '/health$,/metrics',

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { cleanEnv, REGISTER_CJS, REGISTER_ESM, run } from '../helpers/run';
+import { consoleSpans, type ConsoleSpan } from '../helpers/console-spans';
 
 /**
  * The http instrumentation in programs of their own, loaded the way users load it (`--import` /
@@ -13,23 +14,8 @@ import { cleanEnv, REGISTER_CJS, REGISTER_ESM, run } from '../helpers/run';
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'instrumentations', 'fixtures');
 const fixture = (name: string) => join(FIXTURES, name);
 
-interface ConsoleSpan {
-  name: string;
-  kind: string;
-  context: { trace_id: string; span_id: string };
-  parent_id: string | null;
-  status: { status_code: string; description?: string };
-  attributes: Record<string, unknown>;
-  events: { name: string; attributes: Record<string, unknown> }[];
-}
 
-/** The console exporter's lines: one JSON object per span. */
-function spans(stderr: string): ConsoleSpan[] {
-  return stderr
-    .split('\n')
-    .filter((l) => l.startsWith('{"name"'))
-    .map((l) => JSON.parse(l) as ConsoleSpan);
-}
+const spans = consoleSpans;
 
 const consoleEnv = () =>
   cleanEnv({ OTEL_TRACES_EXPORTER: 'console', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });

@@ -10,13 +10,11 @@ import { diag } from '../../src/diag';
 import { CATALOG } from '../../src/instrumentation/catalog';
 import { Registry } from '../../src/instrumentation/registry';
 import { isWrapped } from '../../src/instrumentation/shimmer';
-import type { Propagation } from '../../src/instrumentation/types';
 import {
   createBaggage,
   createPropagator,
-  defaultTextMapGetter,
-  defaultTextMapSetter,
   getBaggage,
+  headerPropagation,
   setBaggage,
 } from '../../src/propagation';
 import { ORIGINAL } from '../../src/symbols';
@@ -34,10 +32,7 @@ import { testEngine } from '../helpers/engine';
 // ---------------------------------------------------------------------------------------------
 
 const propagator = createPropagator(['tracecontext', 'baggage']);
-const propagation: Propagation = {
-  inject: (context, carrier) => propagator.inject(context, carrier, defaultTextMapSetter),
-  extract: (context, carrier) => propagator.extract(context, carrier, defaultTextMapGetter),
-};
+const propagation = headerPropagation(propagator);
 const engine = testEngine({}, propagation);
 const { memory, contextManager, trace } = engine;
 const tracer = engine.tracerProvider.getTracer('http-test');

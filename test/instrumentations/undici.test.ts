@@ -6,9 +6,7 @@ import { diag } from '../../src/diag';
 import { CATALOG } from '../../src/instrumentation/catalog';
 import { Registry } from '../../src/instrumentation/registry';
 import { isWrapped, originalOf } from '../../src/instrumentation/shimmer';
-import type { Propagation } from '../../src/instrumentation/types';
-import { createPropagator } from '../../src/propagation';
-import { defaultTextMapGetter, defaultTextMapSetter } from '../../src/propagation/types';
+import { createPropagator, headerPropagation } from '../../src/propagation';
 import type { ReadableSpan } from '../../src/trace/types';
 import { testEngine } from '../helpers/engine';
 
@@ -19,10 +17,7 @@ import { testEngine } from '../helpers/engine';
  */
 
 const propagator = createPropagator(['tracecontext', 'baggage']);
-const propagation: Propagation = {
-  inject: (context, carrier) => propagator.inject(context, carrier, defaultTextMapSetter),
-  extract: (context, carrier) => propagator.extract(context, carrier, defaultTextMapGetter),
-};
+const propagation = headerPropagation(propagator);
 const engine = testEngine({}, propagation);
 const { memory, contextManager, trace } = engine;
 const originalFetch = globalThis.fetch;
