@@ -20,6 +20,14 @@ export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
 export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
 export const ATTR_ERROR_TYPE = 'error.type';
 
+export const ATTR_DB_SYSTEM_NAME = 'db.system.name';
+export const ATTR_DB_NAMESPACE = 'db.namespace';
+export const ATTR_DB_OPERATION_NAME = 'db.operation.name';
+export const ATTR_DB_COLLECTION_NAME = 'db.collection.name';
+export const ATTR_DB_QUERY_TEXT = 'db.query.text';
+export const ATTR_DB_QUERY_SUMMARY = 'db.query.summary';
+export const ATTR_DB_RESPONSE_STATUS_CODE = 'db.response.status_code';
+
 /** The value of error.type when nothing more specific is known. */
 export const ERROR_TYPE_OTHER = '_OTHER';
 

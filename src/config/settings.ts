@@ -267,6 +267,14 @@ export const SETTINGS = {
     default: false,
     help: 'An INTERNAL span per Express middleware and route handler and per Koa middleware',
   },
+  TS_OTEL_RUN_DB_FULL_STATEMENTS: {
+    type: bool,
+    group: 'Instrumentations',
+    default: false,
+    help:
+      'Record database statements as written; by default every literal in db.query.text is replaced by ?. ' +
+      'Bound parameter values are never recorded',
+  },
   TS_OTEL_RUN_EXCLUDED_URLS: {
     type: patterns,
     group: 'Instrumentations',

@@ -20,6 +20,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   { id: 'express', modules: ['express'], load: load('express') },
   { id: 'fastify', modules: ['fastify'], load: load('fastify') },
   { id: 'koa', modules: ['koa'], load: load('koa') },
+  { id: 'pg', modules: ['pg'], load: load('pg') },
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
 ];
 
