@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { app, cleanEnv, launcher, run } from '../helpers/run';
 import { consoleSpans } from '../helpers/console-spans';
+import { serviceSkip } from '../helpers/services';
 
 /** Spans from the http instrumentation, through the console exporter, for every way a program ends. */
 
@@ -206,6 +207,27 @@ describe('HTTP settings through the launcher, CommonJS and ES modules', () => {
       // The aborted request: the client span ends as an error.
       const slow = all.find((s) => s.kind === 'CLIENT' && String(s.attributes['url.full']).endsWith('/slow'))!;
       assert.equal(slow.status.status_code, 'ERROR');
+    });
+  }
+});
+
+describe('database spans through the launcher', () => {
+  for (const fixture of ['pg-app.cjs', 'pg-app.mjs']) {
+    it(`${fixture}: the request's queries are its children, sanitized, with the error's SQLSTATE`, async (t) => {
+      const skip = await serviceSkip('PostgreSQL', 5432);
+      if (skip) return t.skip(skip);
+      const r = await launcher(['node', app(fixture)], { env: consoleEnv() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '42\n');
+      const all = spans(r.stderr);
+      const server = all.find((s) => s.kind === 'SERVER')!;
+      const queries = all.filter((s) => s.attributes['db.system.name'] === 'postgresql');
+      assert.equal(queries.length, 2);
+      for (const q of queries) assert.equal(q.parent_id, server.context.span_id);
+      assert.equal(queries[0]!.attributes['db.query.text'], 'SELECT $1::int + ? AS n, ? AS s');
+      assert.ok(!r.stderr.includes('literal') && !r.stderr.includes('"41"'));
+      assert.equal(queries[1]!.attributes['db.response.status_code'], '42P01');
+      assert.equal(queries[1]!.status.status_code, 'ERROR');
     });
   }
 });
