@@ -27,6 +27,7 @@ export const ATTR_DB_COLLECTION_NAME = 'db.collection.name';
 export const ATTR_DB_QUERY_TEXT = 'db.query.text';
 export const ATTR_DB_QUERY_SUMMARY = 'db.query.summary';
 export const ATTR_DB_RESPONSE_STATUS_CODE = 'db.response.status_code';
+export const ATTR_DB_OPERATION_BATCH_SIZE = 'db.operation.batch.size';
 
 /** The value of error.type when nothing more specific is known. */
 export const ERROR_TYPE_OTHER = '_OTHER';

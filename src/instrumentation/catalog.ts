@@ -21,6 +21,9 @@ export const CATALOG: readonly CatalogEntry[] = [
   { id: 'fastify', modules: ['fastify'], load: load('fastify') },
   { id: 'koa', modules: ['koa'], load: load('koa') },
   { id: 'pg', modules: ['pg'], load: load('pg') },
+  { id: 'redis', modules: ['@redis/client'], load: load('redis') },
+  { id: 'ioredis', modules: ['ioredis'], load: load('ioredis') },
+  { id: 'mysql2', modules: ['mysql2', 'mysql2/promise'], load: load('mysql2') },
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
 ];
 
