@@ -264,3 +264,17 @@ export function dbErrorAttributes(error: unknown): Attributes {
     typeof code === 'string' || typeof code === 'number' ? String(code) : typeof name === 'string' && name ? name : '_OTHER';
   return attributes;
 }
+
+/** The span of a finished operation: on an error, the exception, the error attributes and status ERROR; then ended. */
+export function endDbSpan(
+  span: { recordException(e: unknown): void; setAttributes(a: Attributes): unknown; setStatus(s: { code: 2; message: string }): unknown; end(): void },
+  error: unknown,
+  errorAttributes: (error: unknown) => Attributes = dbErrorAttributes,
+): void {
+  if (error) {
+    span.recordException(error);
+    span.setAttributes(errorAttributes(error));
+    span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
+  }
+  span.end();
+}

@@ -16,10 +16,9 @@ import { join } from 'node:path';
 import type { Instrumentation, InstrumentationContext, PatchInfo } from '../../src/instrumentation/types';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
-import { dbErrorAttributes, MYSQL, sqlSpan } from '../db-common';
+import { dbErrorAttributes, endDbSpan, MYSQL, sqlSpan } from '../db-common';
 
 const CLIENT = 2;
-const ERROR = 2;
 const VERSIONS = '>=3 <4';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -156,12 +155,7 @@ function patchClasses(Connection: Proto | undefined, Pool: Proto | undefined, ct
 }
 
 function endWith(span: Span | NonRecordingSpan, error: unknown): void {
-  if (error) {
-    span.recordException(error);
-    span.setAttributes(mysqlErrorAttributes(error));
-    span.setStatus({ code: ERROR, message: error instanceof Error ? error.message : String(error) });
-  }
-  span.end();
+  endDbSpan(span, error, mysqlErrorAttributes);
 }
 
 /** `mysql2`: its exports carry the callback Connection and Pool classes. */

@@ -10,10 +10,9 @@
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
-import { dbErrorAttributes, POSTGRES, sqlSpan } from '../db-common';
+import { endDbSpan, POSTGRES, sqlSpan } from '../db-common';
 
 const CLIENT = 2;
-const ERROR = 2;
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -25,12 +24,7 @@ interface PgClient {
 }
 
 function endWith(span: Span | NonRecordingSpan, error: unknown): void {
-  if (error) {
-    span.recordException(error);
-    span.setAttributes(dbErrorAttributes(error));
-    span.setStatus({ code: ERROR, message: error instanceof Error ? error.message : String(error) });
-  }
-  span.end();
+  endDbSpan(span, error);
 }
 
 function patch(pg: unknown, ctx: InstrumentationContext): void {
