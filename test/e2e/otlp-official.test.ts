@@ -20,7 +20,9 @@ interface Sink {
 }
 
 let sink: Sink;
-before(async () => {
+// Every suite waits for the sink in a before hook of its own: file-level hooks do not run before
+// suites' tests on Node 20.6's test runner.
+const ready = (async () => {
   const bodies: Sink['bodies'] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -35,12 +37,16 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sink = { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, bodies };
+})();
+after(async () => {
+  await ready;
+  sink.server.close();
 });
-after(() => sink.server.close());
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('OTLP/protobuf as the official definitions read it', () => {
+  before(() => ready);
   for (const compression of ['none', 'gzip']) {
     it(`50 requests and process.exit(0), compression ${compression}`, async () => {
       sink.bodies.length = 0;
@@ -90,6 +96,7 @@ describe('OTLP/protobuf as the official definitions read it', () => {
 });
 
 describe('OTLP/JSON as the specification writes it', () => {
+  before(() => ready);
   it('hex ids, integer enums, 64-bit integers as strings', async () => {
     sink.bodies.length = 0;
     const r = await launcher(['node', app('serve-and-exit.cjs'), '3', 'natural'], {

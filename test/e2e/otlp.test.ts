@@ -13,10 +13,13 @@ const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 const REQUESTS = 50;
 
 let receiver: Receiver;
-before(async () => {
-  receiver = await startReceiver();
+// Started once for the file. Every suite waits for it in a before hook of its own: file-level hooks
+// do not run before suites' tests on Node 20.6's test runner.
+const ready = startReceiver().then((r) => {
+  receiver = r;
 });
 after(async () => {
+  await ready;
   await receiver.close();
 });
 
@@ -62,6 +65,7 @@ const unique = (label: string) => `${label}-${process.pid}-${run++}`;
 for (const protocol of PROTOCOLS) {
   for (const fixture of ['serve-and-exit.cjs', 'serve-and-exit.mjs']) {
     describe(`${protocol}, ${fixture}`, () => {
+  before(() => ready);
       it(`process.exit(0) after ${REQUESTS} requests delivers all ${REQUESTS * 2} spans`, async () => {
         const service = unique('exit');
         const r = await launcher(['node', app(fixture), String(REQUESTS), 'exit'], { env: otlpEnv(protocol, service) });
@@ -112,6 +116,7 @@ for (const protocol of PROTOCOLS) {
 }
 
 describe('other ways to end, and the environment carrier (http/protobuf)', () => {
+  before(() => ready);
   it('an unhandled rejection: the program dies as it would, the request span records it', async () => {
     const service = unique('reject');
     const r = await launcher(['node', app('serve-and-exit.cjs'), '3', 'reject'], { env: otlpEnv('http/protobuf', service) });
@@ -156,6 +161,7 @@ describe('other ways to end, and the environment carrier (http/protobuf)', () =>
 });
 
 describe('a collector that is gone', () => {
+  before(() => ready);
   it('refused connections: the program ends as it would, with one warning', async () => {
     const r = await launcher(['node', app('serve-and-exit.cjs'), '20', 'exit'], {
       env: bareEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' }),
