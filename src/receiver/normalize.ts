@@ -4,6 +4,8 @@
  */
 import { spanKindName, statusCodeName, temporalityName } from './common';
 import type {
+  OtlpExponentialHistogramDataPoint,
+  OtlpHistogramDataPoint,
   Attributes,
   OtlpAnyValue,
   OtlpExemplar,
@@ -147,6 +149,21 @@ const buckets = (b: { offset: number; bucketCounts: (number | string)[] }): Rece
   bucketCounts: [...b.bucketCounts],
 });
 
+/** The fields explicit and exponential histogram points share. */
+function histogramPoint(p: OtlpHistogramDataPoint | OtlpExponentialHistogramDataPoint) {
+  return {
+    attributes: attributesToObject(p.attributes),
+    startTimeUnixNano: p.startTimeUnixNano,
+    timeUnixNano: p.timeUnixNano,
+    count: p.count,
+    sum: p.sum ?? null,
+    min: p.min ?? null,
+    max: p.max ?? null,
+    exemplars: exemplarsOf(p.exemplars),
+    flags: p.flags,
+  };
+}
+
 function metricOf(m: OtlpMetric, resource: ReceivedResource, scope: ReceivedScope, protocol: Protocol): ReceivedMetric {
   const base = {
     name: m.name,
@@ -175,17 +192,9 @@ function metricOf(m: OtlpMetric, resource: ReceivedResource, scope: ReceivedScop
       aggregationTemporality: m.histogram.aggregationTemporality,
       aggregationTemporalityName: temporalityName(m.histogram.aggregationTemporality),
       dataPoints: m.histogram.dataPoints.map((p) => ({
-        attributes: attributesToObject(p.attributes),
-        startTimeUnixNano: p.startTimeUnixNano,
-        timeUnixNano: p.timeUnixNano,
-        count: p.count,
-        sum: p.sum ?? null,
-        min: p.min ?? null,
-        max: p.max ?? null,
+        ...histogramPoint(p),
         bucketCounts: [...p.bucketCounts],
         explicitBounds: [...p.explicitBounds],
-        exemplars: exemplarsOf(p.exemplars),
-        flags: p.flags,
       })),
     };
   }
@@ -196,20 +205,12 @@ function metricOf(m: OtlpMetric, resource: ReceivedResource, scope: ReceivedScop
       aggregationTemporality: m.exponentialHistogram.aggregationTemporality,
       aggregationTemporalityName: temporalityName(m.exponentialHistogram.aggregationTemporality),
       dataPoints: m.exponentialHistogram.dataPoints.map((p) => ({
-        attributes: attributesToObject(p.attributes),
-        startTimeUnixNano: p.startTimeUnixNano,
-        timeUnixNano: p.timeUnixNano,
-        count: p.count,
-        sum: p.sum ?? null,
-        min: p.min ?? null,
-        max: p.max ?? null,
+        ...histogramPoint(p),
         scale: p.scale,
         zeroCount: p.zeroCount,
         zeroThreshold: p.zeroThreshold,
         positive: buckets(p.positive),
         negative: buckets(p.negative),
-        exemplars: exemplarsOf(p.exemplars),
-        flags: p.flags,
       })),
     };
   }
