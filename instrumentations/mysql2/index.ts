@@ -61,82 +61,122 @@ function patchClasses(Connection: Proto | undefined, Pool: Proto | undefined, ct
   }
   const { trace, tracer } = ctx;
 
+  /**
+   * Runs `invoke` (the original query, execute or statement execute, with `args`) under a CLIENT
+   * span for `text` on `conn`.
+   */
+  const run = (conn: MysqlConnection, text: string, args: unknown[], invoke: () => unknown): unknown => {
+    const caller = trace.contextManager.active();
+    const config = conn.config ?? {};
+    const socketPath = typeof config.socketPath === 'string' && config.socketPath ? config.socketPath : undefined;
+    const known = systemOf(conn);
+    const { name, attributes } = sqlSpan(ctx.config, {
+      system: known ?? 'mysql',
+      text,
+      dialect: MYSQL,
+      ...(typeof config.database === 'string' ? { namespace: config.database } : {}),
+      ...(socketPath ? { host: socketPath } : typeof config.host === 'string' ? { host: config.host } : {}),
+      ...(!socketPath && typeof config.port === 'number' ? { port: config.port } : {}),
+    });
+    const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
+    let ended = false;
+    const end = (error: unknown) => {
+      if (ended) return;
+      ended = true;
+      if (known === undefined) {
+        // Issued before the handshake finished: the server is known now.
+        const system = systemOf(conn);
+        if (system && system !== 'mysql') {
+          span.setAttribute('db.system.name', system);
+          if (name === 'mysql') span.updateName(system);
+        }
+      }
+      endWith(span, error);
+    };
+
+    // A callback (the last argument, or a Query command's onResult) gets the span ended first,
+    // and runs in the caller's context, as it would have.
+    const wrapCallback = (callback: AnyFn) =>
+      function (this: unknown, err: unknown, ...rest: unknown[]) {
+        end(err);
+        return trace.contextManager.with(caller, () => callback.call(this, err, ...rest));
+      };
+    const first = args[0] as { onResult?: unknown } | undefined;
+    let last = args.length - 1;
+    while (last >= 0 && args[last] === undefined) last--;
+    let withCallback = false;
+    if (last >= 0 && typeof args[last] === 'function') {
+      args[last] = wrapCallback(args[last] as AnyFn);
+      withCallback = true;
+    } else if (first && typeof first === 'object' && typeof first.onResult === 'function') {
+      first.onResult = wrapCallback(first.onResult as AnyFn);
+      withCallback = true;
+    }
+
+    let command: unknown;
+    try {
+      command = trace.contextManager.with(trace.setSpan(caller, span), invoke);
+    } catch (error) {
+      end(error);
+      throw error;
+    }
+    if (!withCallback && command && typeof (command as { emit?: unknown }).emit === 'function') {
+      // Event-emitter mode (`query(sql).on('result', …)`, streams): the command's own 'error'
+      // and 'end' end the span. Its emit is wrapped rather than listened to, so that an
+      // unhandled 'error' still throws as it would have.
+      const cmd = command as { emit: AnyFn };
+      const emit = cmd.emit;
+      cmd.emit = function (this: unknown, event: unknown, ...rest: unknown[]) {
+        if (event === 'error') end(rest[0]);
+        else if (event === 'end') end(undefined);
+        return emit.call(this, event, ...rest);
+      };
+    }
+    return command;
+  };
+
   const traced = (original: AnyFn) =>
     function (this: MysqlConnection, ...args: unknown[]) {
-      if (!ctx.isEnabled()) return original.apply(this, args);
-      const caller = trace.contextManager.active();
-      if (trace.isTracingSuppressed(caller)) return original.apply(this, args);
-      const first = args[0] as { sql?: unknown; onResult?: unknown } | string | undefined;
+      if (!ctx.isEnabled() || trace.isTracingSuppressed(trace.contextManager.active())) return original.apply(this, args);
+      const first = args[0] as { sql?: unknown } | string | undefined;
       // A string, a `{ sql, values }` options object, or (from pool.query) a Query command whose
       // sql mysql2 has not yet formatted.
       const text = typeof first === 'string' ? first : typeof first?.sql === 'string' ? first.sql : undefined;
-      if (text === undefined) return original.apply(this, args);
-      const config = this.config ?? {};
-      const socketPath = typeof config.socketPath === 'string' && config.socketPath ? config.socketPath : undefined;
-      const known = systemOf(this);
-      const { name, attributes } = sqlSpan(ctx.config, {
-        system: known ?? 'mysql',
-        text,
-        dialect: MYSQL,
-        ...(typeof config.database === 'string' ? { namespace: config.database } : {}),
-        ...(socketPath ? { host: socketPath } : typeof config.host === 'string' ? { host: config.host } : {}),
-        ...(!socketPath && typeof config.port === 'number' ? { port: config.port } : {}),
-      });
-      const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
-      let ended = false;
-      const end = (error: unknown) => {
-        if (ended) return;
-        ended = true;
-        if (known === undefined) {
-          // Issued before the handshake finished: the server is known now.
-          const system = systemOf(this);
-          if (system && system !== 'mysql') {
-            span.setAttribute('db.system.name', system);
-            if (name === 'mysql') span.updateName(system);
-          }
-        }
-        endWith(span, error);
-      };
-
-      // A callback (the last argument, or a Query command's onResult) gets the span ended first,
-      // and runs in the caller's context, as it would have.
-      const wrapCallback = (callback: AnyFn) =>
-        function (this: unknown, err: unknown, ...rest: unknown[]) {
-          end(err);
-          return trace.contextManager.with(caller, () => callback.call(this, err, ...rest));
-        };
-      let last = args.length - 1;
-      while (last > 0 && args[last] === undefined) last--;
-      let withCallback = false;
-      if (last > 0 && typeof args[last] === 'function') {
-        args[last] = wrapCallback(args[last] as AnyFn);
-        withCallback = true;
-      } else if (first && typeof first === 'object' && typeof first.onResult === 'function') {
-        first.onResult = wrapCallback(first.onResult as AnyFn);
-        withCallback = true;
-      }
-
-      let command: unknown;
-      try {
-        command = trace.contextManager.with(trace.setSpan(caller, span), () => original.apply(this, args));
-      } catch (error) {
-        end(error);
-        throw error;
-      }
-      if (!withCallback && command && typeof (command as { emit?: unknown }).emit === 'function') {
-        // Event-emitter mode (`query(sql).on('result', …)`, streams): the command's own 'error'
-        // and 'end' end the span. Its emit is wrapped rather than listened to, so that an
-        // unhandled 'error' still throws as it would have.
-        const cmd = command as { emit: AnyFn };
-        const emit = cmd.emit;
-        cmd.emit = function (this: unknown, event: unknown, ...rest: unknown[]) {
-          if (event === 'error') end(rest[0]);
-          else if (event === 'end') end(undefined);
-          return emit.call(this, event, ...rest);
-        };
-      }
-      return command;
+      if (text === undefined || args.length === 0) return original.apply(this, args);
+      return run(this, text, args, () => original.apply(this, args));
     };
+
+  // `prepare(sql, cb)` hands out a statement whose own `execute(values, cb)` queues the command
+  // directly, not through the connection's execute: the statements' class (which mysql2 does not
+  // export) is wrapped when the first statement is seen.
+  const statementExecute = (original: AnyFn) =>
+    function (this: { query?: unknown; _connection?: MysqlConnection; connection?: MysqlConnection }, ...args: unknown[]) {
+      const conn = this._connection ?? this.connection;
+      if (!ctx.isEnabled() || typeof this.query !== 'string' || !conn || trace.isTracingSuppressed(trace.contextManager.active())) {
+        return original.apply(this, args);
+      }
+      return run(conn, this.query, args, () => original.apply(this, args));
+    };
+  const seenStatementClasses = new WeakSet<object>();
+  const wrapStatementClass = (statement: unknown) => {
+    const proto = statement && typeof statement === 'object' ? Object.getPrototypeOf(statement) : undefined;
+    if (!proto || seenStatementClasses.has(proto) || typeof proto.execute !== 'function') return;
+    seenStatementClasses.add(proto);
+    ctx.shimmer.wrap(proto, 'execute', statementExecute as never);
+  };
+  if (typeof Connection.prototype.prepare === 'function') {
+    ctx.shimmer.wrap(Connection.prototype, 'prepare', ((original: AnyFn) =>
+      function prepare(this: unknown, ...args: unknown[]) {
+        const cb = args[1];
+        if (ctx.isEnabled() && typeof cb === 'function') {
+          args[1] = function (this: unknown, err: unknown, statement: unknown, ...rest: unknown[]) {
+            if (!err) wrapStatementClass(statement);
+            return (cb as AnyFn).call(this, err, statement, ...rest);
+          };
+        }
+        return original.apply(this, args);
+      }) as never);
+  }
 
   ctx.shimmer.wrap(Connection.prototype, 'query', traced as never);
   ctx.shimmer.wrap(Connection.prototype, 'execute', traced as never);

@@ -211,6 +211,64 @@ for (const name of ['mysql2-oldest', 'mysql2']) {
       });
     }
 
+    it('prepare() then the statement\'s execute(), callback and promise API: a span per execute, none for the prepare, no bound value', async (t) => {
+      if (skip) return t.skip(skip);
+      const conn = track(mysql.createConnection(CONNECTION));
+      await tracer.startActiveSpan('work', async (work: any) => {
+        const statement: any = await callback((cb) => conn.prepare('SELECT ? AS v, 5 AS five', cb));
+        const [a] = await callback<any[]>((cb) => statement.execute(['prepared-secret-1'], cb));
+        assert.equal(a.v, 'prepared-secret-1');
+        const [b] = await callback<any[]>((cb) => statement.execute(['prepared-secret-2'], cb));
+        assert.equal(b.v, 'prepared-secret-2');
+        statement.close();
+        work.end();
+      });
+      conn.end();
+      const pconn = track(await mysqlPromise.createConnection(CONNECTION));
+      const pstatement = await pconn.prepare('SELECT ? AS w');
+      const [[row]] = await pstatement.execute(['prepared-secret-3']);
+      assert.equal(row.w, 'prepared-secret-3');
+      await pstatement.close();
+      await assert.rejects(pconn.prepare('SELECT * FROM no_such_table_here WHERE id = ?'), /doesn't exist/);
+      await pconn.end();
+      const work = memory.spans.find((s) => s.name === 'work')!;
+      const spans = dbSpans();
+      assert.deepEqual(
+        spans.map((s) => s.attributes['db.query.text']),
+        ['SELECT ? AS v, ? AS five', 'SELECT ? AS v, ? AS five', 'SELECT ? AS w'],
+      );
+      assert.ok(spans.slice(0, 2).every((s) => s.parentSpanId === work.spanContext().spanId), 'children of the active span');
+      assert.ok(spans.every((s) => s.attributes['db.system.name'] === 'mariadb' && s.endTime[0] > 0 && s.status.code === 0));
+      assert.ok(!JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events])).includes('prepared-secret'), 'no bound value');
+    });
+
+    it('a PoolCluster: query and execute through a namespace belong to the request that issued them', async (t) => {
+      if (skip) return t.skip(skip);
+      const cluster = mysql.createPoolCluster();
+      cluster.add('primary', { ...CONNECTION, connectionLimit: 1 });
+      cluster.add('replica', { ...CONNECTION, connectionLimit: 1 });
+      track({ end: (cb: () => void) => cluster.end(cb) });
+      await tracer.startActiveSpan('request', async (request: any) => {
+        const replicas = cluster.of('*');
+        await Promise.all([
+          callback((cb) => replicas.query('SELECT SLEEP(0.01)', cb)),
+          callback((cb) => replicas.query("SELECT 'cluster-secret' AS s", cb)),
+          callback((cb) => replicas.execute('SELECT ? AS v', ['cluster-secret'], cb)),
+          callback((cb) => cluster.of('primary').query('SELECT 4 AS four', cb)),
+        ]);
+        request.end();
+      });
+      await callback((cb) => cluster.end(cb));
+      const request = memory.spans.find((s) => s.name === 'request')!;
+      const spans = dbSpans();
+      assert.deepEqual(
+        spans.map((s) => s.attributes['db.query.text']).sort(),
+        ['SELECT ? AS four', 'SELECT ? AS s', 'SELECT ? AS v', 'SELECT SLEEP(?)'],
+      );
+      assert.ok(spans.every((s) => s.parentSpanId === request.spanContext().spanId), 'each a child of the request, queued or not');
+      assert.ok(!JSON.stringify(spans.map((s) => s.attributes)).includes('cluster-secret'));
+    });
+
     it('event-emitter mode (no callback): the span ends on the command end', async (t) => {
       if (skip) return t.skip(skip);
       const conn = track(mysql.createConnection(CONNECTION));
