@@ -278,3 +278,23 @@ export function endDbSpan(
   }
   span.end();
 }
+
+/**
+ * Follows a promise on its way to the program: `settled` runs when it settles, and the promise to
+ * hand the program instead is returned: it settles the same way, just after. Handing over that
+ * one, not the original, keeps the program's behaviour: a rejection it does not handle stays
+ * unhandled (and ends the process, as without the launcher), where a handler on a side branch
+ * would swallow it.
+ */
+export function followPromise<T>(promise: PromiseLike<T>, settled: (error: unknown) => void): PromiseLike<T> {
+  return promise.then(
+    (value) => {
+      settled(undefined);
+      return value;
+    },
+    (error: unknown) => {
+      settled(error);
+      throw error;
+    },
+  );
+}

@@ -9,6 +9,7 @@
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import type { Attributes } from '../../src/trace/types';
+import { followPromise } from '../db-common';
 import { endRedisSpan, redisBatchSpan, redisCommandSpan, type RedisConnection } from '../redis-common';
 
 const CLIENT = 2;
@@ -49,8 +50,13 @@ function patch(ioredis: unknown, ctx: InstrumentationContext): void {
   const { trace, tracer } = ctx;
   const seen = new WeakSet<object>();
 
-  /** A span around `run`, ended when `promise()` settles; returns what `run` returns. */
-  function traced(make: () => { name: string; attributes: Attributes }, run: () => unknown, promise: (result: unknown) => unknown): unknown {
+  /**
+   * A span around `run`, ended when the promise it returns settles. With a callback, ioredis
+   * itself handles that promise, and it is returned as it is (the caller may rely on its
+   * identity); without one, the program gets the promise that follows it (followPromise), so that
+   * a rejection it leaves unhandled stays unhandled.
+   */
+  function traced(make: () => { name: string; attributes: Attributes }, run: () => unknown, withCallback: boolean): unknown {
     const caller = trace.contextManager.active();
     if (trace.isTracingSuppressed(caller)) return run();
     let span;
@@ -67,15 +73,15 @@ function patch(ioredis: unknown, ctx: InstrumentationContext): void {
       endRedisSpan(span, error);
       throw error;
     }
-    const settled = promise(result);
-    if (settled && typeof (settled as Promise<unknown>).then === 'function') {
-      (settled as Promise<unknown>).then(
-        () => endRedisSpan(span, undefined),
-        (error: unknown) => endRedisSpan(span, error),
-      );
-    } else {
+    if (!result || typeof (result as Promise<unknown>).then !== 'function') {
       endRedisSpan(span, undefined);
+      return result;
     }
+    if (!withCallback) return followPromise(result as Promise<unknown>, (error) => endRedisSpan(span, error));
+    (result as Promise<unknown>).then(
+      () => endRedisSpan(span, undefined),
+      (error: unknown) => endRedisSpan(span, error),
+    );
     return result;
   }
 
@@ -98,7 +104,7 @@ function patch(ioredis: unknown, ctx: InstrumentationContext): void {
       return traced(
         () => redisCommandSpan(name, Array.isArray(command.args) ? command.args : [], connection(this)),
         () => original.apply(this, params),
-        () => command.promise,
+        typeof (command as { callback?: unknown }).callback === 'function',
       );
     },
   );
@@ -125,7 +131,7 @@ function patch(ioredis: unknown, ctx: InstrumentationContext): void {
       return traced(
         () => redisBatchSpan(isMulti ? 'MULTI' : 'PIPELINE', commands, connection(this.redis)),
         () => original.apply(this, params),
-        (result) => result,
+        typeof params[0] === 'function',
       );
     },
   );

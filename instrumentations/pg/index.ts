@@ -6,11 +6,17 @@
  * A query issued through a pool whose clients are all busy waits in the pool's queue and runs
  * from another query's release: the pool's connect callback is bound to the context it was called
  * in, so that the query still belongs to the request that issued it.
+ *
+ * With TS_OTEL_RUN_DB_CONNECT_SPANS, a pool checkout gets a `pg-pool.connect` span (from the call
+ * to the client handed out: the wait for a free client, or the new connection) and a new
+ * connection a `pg.connect` span, the names the OpenTelemetry pg instrumentation uses.
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
-import { endDbSpan, POSTGRES, sqlSpan } from '../db-common';
+import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../src/semconv';
+import type { Attributes } from '../../src/trace/types';
+import { endDbSpan, followPromise, POSTGRES, sqlSpan } from '../db-common';
 
 const CLIENT = 2;
 
@@ -27,8 +33,35 @@ function endWith(span: Span | NonRecordingSpan, error: unknown): void {
   endDbSpan(span, error);
 }
 
+interface Endpoint {
+  namespace?: string;
+  host?: string;
+  port?: number;
+}
+
+/** The database and server of a client (its resolved connection parameters) or of a pool's options. */
+function endpoint(params: { database?: unknown; host?: unknown; port?: unknown } | undefined): Endpoint {
+  const port = typeof params?.port === 'string' ? Number(params.port) : params?.port;
+  return {
+    ...(typeof params?.database === 'string' ? { namespace: params.database } : {}),
+    ...(typeof params?.host === 'string' ? { host: params.host } : {}),
+    ...(typeof port === 'number' && Number.isFinite(port) ? { port } : {}),
+  };
+}
+
+function connectAttributes(e: Endpoint): Attributes {
+  const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: 'postgresql' };
+  if (e.namespace) attributes[ATTR_DB_NAMESPACE] = e.namespace;
+  if (e.host) attributes[ATTR_SERVER_ADDRESS] = e.host;
+  if (e.port !== undefined) attributes[ATTR_SERVER_PORT] = e.port;
+  return attributes;
+}
+
 function patch(pg: unknown, ctx: InstrumentationContext): void {
-  const { Client, Pool } = pg as { Client?: { prototype: { query: AnyFn } }; Pool?: { prototype: { connect: AnyFn } } };
+  const { Client, Pool } = pg as {
+    Client?: { prototype: { query: AnyFn; connect?: AnyFn } };
+    Pool?: { prototype: { connect: AnyFn } };
+  };
   if (!Client?.prototype?.query) throw new TypeError('pg.Client.prototype.query not found');
   const { trace, tracer } = ctx;
 
@@ -40,14 +73,11 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
       const config = args[0] as { text?: unknown } | string | undefined;
       const text = typeof config === 'string' ? config : typeof config?.text === 'string' ? config.text : undefined;
       if (text === undefined) return original.apply(this, args);
-      const params = this.connectionParameters ?? this;
       const { name, attributes } = sqlSpan(ctx.config, {
         system: 'postgresql',
         text,
         dialect: POSTGRES,
-        ...(typeof params.database === 'string' ? { namespace: params.database } : {}),
-        ...(typeof params.host === 'string' ? { host: params.host } : {}),
-        ...(typeof params.port === 'number' ? { port: params.port } : {}),
+        ...endpoint(this.connectionParameters ?? this),
       });
       const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
 
@@ -77,22 +107,59 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
         throw error;
       }
       if (typeof args[last] !== 'function' && result && typeof (result as Promise<unknown>).then === 'function') {
-        // The program's promise is returned as it is; the span ends on a side branch of it.
-        (result as Promise<unknown>).then(
-          () => endWith(span, undefined),
-          (error: unknown) => endWith(span, error),
-        );
+        return followPromise(result as Promise<unknown>, (error) => endWith(span, error));
       }
       return result;
     },
   );
 
+  /**
+   * A connect (`connect(callback)` or `connect()` returning a promise) inside a span named `name`,
+   * active while it runs, ended when the connection is handed out or has failed. The callback runs
+   * in the caller's context.
+   */
+  const connectSpan = (name: string, where: (self: unknown) => Endpoint, original: AnyFn, self: unknown, args: unknown[]) => {
+    const caller = trace.contextManager.active();
+    const callback = args[0];
+    if (trace.isTracingSuppressed(caller)) return original.apply(self, args);
+    const span = tracer.startSpan(name, { kind: CLIENT, attributes: connectAttributes(where(self)) }, caller);
+    if (typeof callback === 'function') {
+      args[0] = function (this: unknown, err: unknown, ...rest: unknown[]) {
+        endWith(span, err);
+        return trace.contextManager.with(caller, () => (callback as AnyFn).call(this, err, ...rest));
+      };
+    }
+    let result: unknown;
+    try {
+      result = trace.contextManager.with(trace.setSpan(caller, span), () => original.apply(self, args));
+    } catch (error) {
+      endWith(span, error);
+      throw error;
+    }
+    if (typeof callback !== 'function' && result && typeof (result as Promise<unknown>).then === 'function') {
+      return followPromise(result as Promise<unknown>, (error) => endWith(span, error));
+    }
+    return result;
+  };
+  const connectSpans = ctx.config.TS_OTEL_RUN_DB_CONNECT_SPANS;
+
+  if (connectSpans && typeof Client.prototype.connect === 'function') {
+    ctx.shimmer.wrap(Client.prototype as { connect: AnyFn }, 'connect', (original: AnyFn) =>
+      function connect(this: PgClient, ...args: unknown[]) {
+        if (!ctx.isEnabled()) return original.apply(this, args);
+        return connectSpan('pg.connect', (c) => endpoint((c as PgClient).connectionParameters ?? (c as PgClient)), original, this, args);
+      },
+    );
+  }
+
   if (Pool?.prototype?.connect) {
     ctx.shimmer.wrap(Pool.prototype, 'connect', (original: AnyFn) =>
-      function connect(this: unknown, ...args: unknown[]) {
-        if (ctx.isEnabled() && typeof args[0] === 'function') {
-          args[0] = trace.contextManager.bind(trace.contextManager.active(), args[0] as AnyFn);
-        }
+      function connect(this: { options?: Record<string, unknown> }, ...args: unknown[]) {
+        if (!ctx.isEnabled()) return original.apply(this, args);
+        if (connectSpans) return connectSpan('pg-pool.connect', (p) => endpoint((p as { options?: Endpoint }).options), original, this, args);
+        // A busy pool queues the callback and calls it from another client's release: bound
+        // here, it (and the query it issues) keeps the caller's context.
+        if (typeof args[0] === 'function') args[0] = trace.contextManager.bind(trace.contextManager.active(), args[0] as AnyFn);
         return original.apply(this, args);
       },
     );

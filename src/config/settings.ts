@@ -275,6 +275,14 @@ export const SETTINGS = {
       'Record database statements as written; by default every literal in db.query.text is replaced by ?. ' +
       'Bound parameter values are never recorded',
   },
+  TS_OTEL_RUN_DB_CONNECT_SPANS: {
+    type: bool,
+    group: 'Instrumentations',
+    default: false,
+    help:
+      'A span per database connection checkout and new connection: pg-pool.connect (the wait for a pooled client, or its ' +
+      'connection) and pg.connect',
+  },
   TS_OTEL_RUN_EXCLUDED_URLS: {
     type: patterns,
     group: 'Instrumentations',
