@@ -12,15 +12,13 @@ import {
 import type { Span } from '../src/trace/span';
 import type { NonRecordingSpan } from '../src/trace/span-context';
 import type { Attributes } from '../src/trace/types';
-import { dbErrorAttributes } from './db-common';
+import { dbErrorAttributes, endDbSpan } from './db-common';
 
 /**
  * What the redis (node-redis) and ioredis instrumentations share: the command text made safe
  * (the command and its key; every other argument, a value, replaced by `?`), the span attributes
  * of a command and of a batch (MULTI / PIPELINE), and the error attributes of a server reply.
  */
-
-const ERROR = 2;
 
 /**
  * Commands whose first argument is not a key (or is a secret, or a subcommand followed by
@@ -120,12 +118,7 @@ export function redisErrorAttributes(error: unknown): Attributes {
 }
 
 export function endRedisSpan(span: Span | NonRecordingSpan, error: unknown): void {
-  if (error) {
-    span.recordException(error);
-    span.setAttributes(redisErrorAttributes(error));
-    span.setStatus({ code: ERROR, message: error instanceof Error ? error.message : String(error) });
-  }
-  span.end();
+  endDbSpan(span, error, redisErrorAttributes);
 }
 
 /** The database index and the server of a connection URL (`redis://host:port/3`). */

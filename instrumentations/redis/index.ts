@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { Instrumentation, InstrumentationContext, PatchInfo } from '../../src/instrumentation/types';
 import type { SpanLike } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
+import { followPromise } from '../db-common';
 import { endRedisSpan, parseRedisUrl, redisBatchSpan, redisCommandSpan, type RedisConnection } from '../redis-common';
 
 const CLIENT = 2;
@@ -28,6 +29,7 @@ const CLIENT = 2;
 type AnyFn = (...args: unknown[]) => unknown;
 
 interface ClientOptions {
+  legacyMode?: unknown;
   url?: unknown;
   database?: unknown;
   socket?: { host?: unknown; port?: unknown; path?: unknown };
@@ -75,7 +77,7 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
   /** Our spans: a command a traced call makes underneath (an isolated client's sendCommand) is not traced again. */
   const ours = new WeakSet<SpanLike>();
 
-  /** Runs `run` inside a new span and ends the span when its promise settles; the result is returned as it is. */
+  /** Runs `run` inside a new span and ends the span when its promise settles (followPromise). */
   function traced(client: Client, make: () => { name: string; attributes: Attributes }, run: () => unknown, onSuccess?: () => void): unknown {
     if (!ctx.isEnabled()) return run();
     const caller = trace.contextManager.active();
@@ -99,16 +101,12 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
       throw error;
     }
     if (result && typeof (result as Promise<unknown>).then === 'function') {
-      (result as Promise<unknown>).then(
-        () => {
-          onSuccess?.();
-          endRedisSpan(span, undefined);
-        },
-        (error: unknown) => endRedisSpan(span, error),
-      );
-    } else {
-      endRedisSpan(span, undefined);
+      return followPromise(result as Promise<unknown>, (error) => {
+        if (!error) onSuccess?.();
+        endRedisSpan(span, error);
+      });
     }
+    endRedisSpan(span, undefined);
     return result;
   }
 
@@ -133,15 +131,18 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
 
   const batch = (kind: (params: unknown[]) => 'MULTI' | 'PIPELINE') => (original: AnyFn) =>
     function execute(this: Client, ...params: unknown[]) {
-      const commands = params[0];
-      if (!Array.isArray(commands)) return original.apply(this, params);
+      if (!Array.isArray(params[0])) return original.apply(this, params);
+      let commands = params[0] as QueuedCommand[];
       const selected = params[1];
+      // Before @redis/client 1.2 a transaction's commands arrive wrapped in its MULTI and EXEC.
+      const at = (i: number) => commandName(Array.isArray(commands[i]?.args) ? commands[i]!.args! : []).toUpperCase();
+      if (commands.length >= 2 && at(0) === 'MULTI' && at(commands.length - 1) === 'EXEC') commands = commands.slice(1, -1);
       return traced(
         this,
         () =>
           redisBatchSpan(
             kind(params),
-            (commands as QueuedCommand[]).map((c) => {
+            commands.map((c) => {
               const args = Array.isArray(c?.args) ? c.args : [];
               return [commandName(args), args.slice(1)] as const;
             }),
@@ -199,19 +200,114 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
         return this.commandsExecutor(command, args, name);
       }) as never);
   }
-  ctx.shimmer.wrap(proto, 'multiExecutor', batch((params) => (params[2] ? 'MULTI' : 'PIPELINE')) as never);
+  // multiExecutor(commands, selectedDB, chainId), before 1.2 (commands, chainId): a chain id (a
+  // symbol) makes it a transaction.
+  ctx.shimmer.wrap(proto, 'multiExecutor', batch((params) => (params.some((p) => typeof p === 'symbol') ? 'MULTI' : 'PIPELINE')) as never);
   if (typeof proto.SELECT === 'function') {
     ctx.shimmer.wrap(proto, 'SELECT', ((original: AnyFn) =>
       function SELECT(this: Client, ...params: unknown[]) {
         const db = typeof params[0] === 'number' ? params[0] : params[1];
         const result = original.apply(this, params);
         if (typeof db === 'number' && result && typeof (result as Promise<unknown>).then === 'function') {
-          (result as Promise<unknown>).then(
-            () => selectedDb.set(this._self ?? this, db),
-            () => undefined,
-          );
+          return followPromise(result as Promise<unknown>, (error) => {
+            if (!error) selectedDb.set(this._self ?? this, db);
+          });
         }
         return result;
+      }) as never);
+  }
+
+  // Scripts and functions (the `scripts` / `functions` client options) reach the private
+  // #sendCommand through executeScript / executeFunction: a span per call, EVALSHA (with its
+  // NOSCRIPT retry as EVAL inside it) or FCALL.
+  if (typeof proto.executeScript === 'function') {
+    ctx.shimmer.wrap(proto, 'executeScript', ((original: AnyFn) =>
+      function executeScript(this: Client, ...params: unknown[]) {
+        const [script, args] = params as [{ SHA1?: unknown; NUMBER_OF_KEYS?: unknown } | undefined, unknown];
+        if (!Array.isArray(args)) return original.apply(this, params);
+        const keys = script?.NUMBER_OF_KEYS === undefined ? [] : [String(script.NUMBER_OF_KEYS)];
+        return traced(
+          this,
+          () => redisCommandSpan('EVALSHA', [script?.SHA1, ...keys, ...args], connection(this)),
+          () => original.apply(this, params),
+        );
+      }) as never);
+  }
+  const fCall = (commander as { fCallArguments?: (name: unknown, fn: unknown, args: unknown[]) => unknown[] }).fCallArguments;
+  if (typeof proto.executeFunction === 'function' && typeof fCall === 'function') {
+    ctx.shimmer.wrap(proto, 'executeFunction', ((original: AnyFn) =>
+      function executeFunction(this: Client, ...params: unknown[]) {
+        const [name, fn, args] = params;
+        if (!Array.isArray(args)) return original.apply(this, params);
+        return traced(
+          this,
+          () => {
+            const redisArgs = fCall(name, fn, args);
+            return redisCommandSpan(commandName(redisArgs), redisArgs.slice(1), connection(this));
+          },
+          () => original.apply(this, params),
+        );
+      }) as never);
+  }
+
+  // Legacy mode (`legacyMode: true`): the constructor gave the client callback-style methods of
+  // its own that go to #sendCommand directly. They are wrapped when the client connects: its
+  // `sendCommand(...args, callback?)` (which the legacy command methods call) and the few legacy
+  // methods that bypass it (HGETALL); `client.v4.sendCommand` is the private one, wrapped too.
+  const legacyTransform = (commander as { transformLegacyCommandArguments?: (args: unknown[]) => unknown[] }).transformLegacyCommandArguments;
+  if (typeof proto.connect === 'function' && typeof legacyTransform === 'function') {
+    const legacy = (client: Client & { emit(event: string, error: unknown): boolean }, fixed: string | undefined, original: AnyFn) =>
+      function legacyCommand(this: Client & { emit(event: string, error: unknown): boolean }, ...args: unknown[]) {
+        if (!ctx.isEnabled()) return original.apply(this, args);
+        const caller = trace.contextManager.active();
+        if (trace.isTracingSuppressed(caller)) return original.apply(this, args);
+        const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as AnyFn) : undefined;
+        let redisArgs: unknown[];
+        try {
+          redisArgs = legacyTransform(fixed === undefined ? args : [fixed, ...args]);
+        } catch {
+          if (callback) args.push(callback);
+          return original.apply(this, args);
+        }
+        const { name, attributes } = redisCommandSpan(commandName(redisArgs), redisArgs.slice(1), connection(client));
+        const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
+        let ended = false;
+        // Without a callback of the program's, an error goes to the client's 'error' event, as the
+        // legacy methods do.
+        const done = function (this: unknown, error: unknown, ...rest: unknown[]) {
+          if (!ended) {
+            ended = true;
+            endRedisSpan(span, error);
+          }
+          if (callback) return trace.contextManager.with(caller, () => callback.call(this, error, ...rest));
+          if (error) client.emit('error', error);
+          return undefined;
+        };
+        return trace.contextManager.with(trace.setSpan(caller, span), () => original.apply(this, [...args, done]));
+      };
+    const LEGACY = Symbol.for('ts-otel-run.redis.legacy-traced');
+    ctx.shimmer.wrap(proto, 'connect', ((original: AnyFn) =>
+      function connect(this: Client & Record<string | symbol, unknown> & { emit(event: string, error: unknown): boolean }, ...params: unknown[]) {
+        if (ctx.isEnabled() && this.options?.legacyMode && !this[LEGACY] && typeof this.sendCommand === 'function') {
+          this[LEGACY] = true;
+          this.sendCommand = legacy(this, undefined, this.sendCommand as AnyFn);
+          for (const [name, command] of Object.entries(commands)) {
+            if (!(command as { TRANSFORM_LEGACY_REPLY?: unknown }).TRANSFORM_LEGACY_REPLY) continue;
+            for (const key of new Set([name, name.toLowerCase()])) {
+              const own = Object.getOwnPropertyDescriptor(this, key);
+              if (typeof own?.value === 'function') this[key] = legacy(this, name, own.value as AnyFn);
+            }
+          }
+          const v4 = (this as { v4?: { sendCommand?: AnyFn } }).v4;
+          if (v4 && typeof v4.sendCommand === 'function') {
+            const wrapped = sendCommand(v4.sendCommand);
+            const self = this;
+            v4.sendCommand = function (...args: unknown[]) {
+              return wrapped.apply(self, args);
+            };
+          }
+        }
+        return original.apply(this, params);
       }) as never);
   }
 }

@@ -11,7 +11,8 @@ import { testEngine } from '../helpers/engine';
 import { serviceSkip } from '../helpers/services';
 
 /**
- * node-redis against the Redis server on 127.0.0.1:6379: redis 5 (@redis/client 5.x) and
+ * node-redis against the Redis server on 127.0.0.1:6379: redis 5 (@redis/client 5.x), `redis-oldest`
+ * (redis 4.1.0, @redis/client 1.1.0, the first to ship it) and
  * `redis4` (redis 4.7, @redis/client 1.x). The instrumentation patches @redis/client, which
  * `redis` re-exports.
  */
@@ -43,7 +44,7 @@ const redisSpans = (): ReadableSpan[] => memory.spans.filter((s) => s.attributes
 const noSecret = (span: ReadableSpan) =>
   assert.ok(!JSON.stringify(span.attributes).includes(SECRET), `no value in ${JSON.stringify(span.attributes)}`);
 
-for (const name of ['redis4', 'redis']) {
+for (const name of ['redis-oldest', 'redis4', 'redis']) {
   const pkgDir = dirname(require.resolve(join(name, 'package.json')));
   const clientDir = dirname(require.resolve('@redis/client/package.json', { paths: [pkgDir] }));
   const clientVersion = require(join(clientDir, 'package.json')).version;
@@ -170,6 +171,97 @@ for (const name of ['redis4', 'redis']) {
         assert.deepEqual(children.map((s) => s.name).sort(), ['GET', 'MULTI', 'SET'], path);
       }
     });
+
+    it('scripts of the client (scripts option): EVALSHA spans, every argument as ?', async (t) => {
+      if (skip) return t.skip(skip);
+      const { defineScript } = require(clientDir);
+      const scripted = require(pkgDir).createClient({
+        url: 'redis://127.0.0.1:6379',
+        scripts: {
+          // (redis 5 builds a command with parseCommand, redis 4 with transformArguments.)
+          setAndGet: defineScript({
+            NUMBER_OF_KEYS: 1,
+            SCRIPT: "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])",
+            transformArguments: (key: string, value: string) => [key, value],
+            parseCommand: (parser: any, key: string, value: string) => (parser.pushKey(key), parser.push(value)),
+            transformReply: (reply: unknown) => reply,
+          }),
+        },
+      });
+      await scripted.connect();
+      try {
+        await scripted.sendCommand(['SCRIPT', 'FLUSH']); // so that the first call falls back to EVAL
+        memory.clear();
+        assert.equal(await scripted.setAndGet(`${prefix}script`, SECRET), SECRET);
+        assert.equal(await scripted.setAndGet(`${prefix}script`, SECRET), SECRET);
+      } finally {
+        await scripted.quit();
+      }
+      const spans = redisSpans().filter((s) => s.name !== 'QUIT');
+      if (name === 'redis') {
+        // redis 5 sends every command through the public sendCommand: a span per command sent,
+        // the failed EVALSHA (NOSCRIPT) and its EVAL retry included.
+        assert.deepEqual(spans.map((s) => s.name), ['EVALSHA', 'EVAL', 'EVALSHA']);
+        assert.equal(spans[0]!.attributes['error.type'], 'NOSCRIPT');
+        assert.ok(spans.slice(1).every((s) => s.status.code === 0));
+      } else {
+        // redis 4: a span per script call, the NOSCRIPT retry with EVAL inside the first.
+        assert.deepEqual(spans.map((s) => s.name), ['EVALSHA', 'EVALSHA']);
+        assert.ok(spans.every((s) => s.status.code === 0));
+      }
+      for (const span of spans) assert.match(String(span.attributes['db.query.text']), /^EVAL(SHA)? \?( \?)+$/);
+      spans.forEach(noSecret);
+    });
+
+    if (name !== 'redis') {
+      it('legacy mode (redis 4): callback commands, HGETALL, client.v4 and a legacy multi are traced; errors reach callbacks', async (t) => {
+        if (skip) return t.skip(skip);
+        const legacy = require(pkgDir).createClient({ url: 'redis://127.0.0.1:6379', legacyMode: true });
+        await legacy.connect();
+        const call = (fn: (cb: (err: unknown, reply?: unknown) => void) => void) =>
+          new Promise<unknown>((resolve, reject) => fn((err, reply) => (err ? reject(err) : resolve(reply))));
+        let active: unknown = 'unset';
+        const tracer = engine.tracerProvider.getTracer('app');
+        try {
+          memory.clear();
+          await tracer.startActiveSpan('work', async (work: any) => {
+            assert.equal(await call((cb) => legacy.set(`${prefix}legacy`, SECRET, cb)), 'OK');
+            assert.equal(
+              await call((cb) =>
+                legacy.get(`${prefix}legacy`, (err: unknown, reply: unknown) => {
+                  active = engine.services.trace.getSpan(engine.services.trace.contextManager.active());
+                  cb(err, reply);
+                }),
+              ),
+              SECRET,
+            );
+            await call((cb) => legacy.hSet(`${prefix}lh`, 'f', SECRET, cb));
+            // (An object from 4.7, the raw array before: the library's own legacy transform.)
+            assert.ok(JSON.stringify(await call((cb) => legacy.hGetAll(`${prefix}lh`, cb))).includes(SECRET));
+            await assert.rejects(call((cb) => legacy.hGet(`${prefix}legacy`, 'f', cb)), /WRONGTYPE/);
+            assert.equal(await legacy.v4.get(`${prefix}legacy`), SECRET);
+            assert.equal(await legacy.v4.sendCommand(['GET', `${prefix}legacy`]), SECRET);
+            const replies = await call((cb) => legacy.multi().set(`${prefix}lm`, SECRET).get(`${prefix}lm`).exec(cb));
+            assert.deepEqual(replies, ['OK', SECRET]);
+            work.end();
+          });
+          assert.equal(active, memory.spans.find((s) => s.name === 'work'), 'the callback runs in the caller context');
+          // No callback: the error goes to the client's 'error' event, as without the launcher.
+          const emitted = new Promise<unknown>((resolve) => legacy.once('error', resolve));
+          legacy.hGet(`${prefix}legacy`, 'f');
+          assert.match(String(await emitted), /WRONGTYPE/);
+        } finally {
+          await legacy.v4.quit();
+        }
+        const work = memory.spans.find((s) => s.name === 'work')!;
+        const spans = redisSpans().filter((s) => s.parentSpanId === work.spanContext().spanId);
+        assert.deepEqual(spans.map((s) => s.name), ['SET', 'GET', 'HSET', 'HGETALL', 'HGET', 'GET', 'GET', 'MULTI']);
+        assert.equal(spans[4]!.attributes['error.type'], 'WRONGTYPE');
+        assert.equal(spans[0]!.attributes['db.query.text'], `SET ${prefix}legacy ?`);
+        assert.equal(redisSpans().filter((s) => s.name === 'HGET').length, 2, 'the call without a callback too');
+        spans.forEach(noSecret);
+      });
+    }
 
     it('SELECT: db.namespace follows the database in use', async (t) => {
       if (skip) return t.skip(skip);
