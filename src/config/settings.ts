@@ -63,6 +63,8 @@ function listOf<const V extends readonly string[]>(values: V) {
 }
 
 const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+/** The libraries whose log records are bridged into the log pipeline. */
+export const LOG_BRIDGES = ['console', 'pino', 'winston', 'bunyan'] as const;
 const COMPRESSIONS = ['gzip', 'none'] as const;
 
 /** The OTLP exporter's settings; each exists once in general and once per signal. */
@@ -282,6 +284,18 @@ export const SETTINGS = {
     help:
       'A span per database connection checkout and new connection: pg-pool.connect (the wait for a pooled client, or its ' +
       'connection) and pg.connect',
+  },
+  TS_OTEL_RUN_LOG_CORRELATION: {
+    type: bool,
+    group: 'Instrumentations',
+    default: true,
+    help: "Add trace_id, span_id and trace_flags to the program's own pino, winston and bunyan output",
+  },
+  TS_OTEL_RUN_LOG_SENDING_DISABLED: {
+    type: listOf(LOG_BRIDGES),
+    group: 'Instrumentations',
+    defaultText: 'none',
+    help: "These loggers' records are not exported (their output still gets trace ids)",
   },
   TS_OTEL_RUN_EXCLUDED_URLS: {
     type: patterns,

@@ -5,7 +5,8 @@ import type { Diag } from '../diag';
 import { compileRange } from './semver';
 import { RecordingShimmer } from './shimmer';
 import type { TracerProvider } from '../trace/tracer';
-import type { CatalogEntry, Instrumentation, InstrumentationContext, PatchInfo, Target, TraceServices } from './types';
+import type { CatalogEntry, Instrumentation, InstrumentationContext, LogServices, PatchInfo, Target, TraceServices } from './types';
+import { NOOP_LOGGER, type LoggerProvider } from '../logs/logger';
 
 interface Patched {
   readonly target: Target;
@@ -49,14 +50,29 @@ class State {
       isEnabled: () => this.enabled,
       tracer: services.tracerProvider.getTracer(entry.id, services.version),
       trace: services.trace,
+      logs: logServices(entry.id, config, services),
     });
   }
+}
+
+function logServices(id: string, config: Config, services: Services): LogServices {
+  const provider = services.loggerProvider;
+  const sending = !!provider?.active && !((config.TS_OTEL_RUN_LOG_SENDING_DISABLED ?? []) as readonly string[]).includes(id);
+  return Object.freeze({
+    logger: sending ? provider!.getLogger(id, services.version) : NOOP_LOGGER,
+    sending,
+    correlation: config.TS_OTEL_RUN_LOG_CORRELATION,
+    getLogger: (name: string, version?: string, options?: { schemaUrl?: string }) =>
+      provider ? provider.getLogger(name, version, options) : NOOP_LOGGER,
+  });
 }
 
 /** The engine's pieces the registry hands to instrumentations. */
 export interface Services {
   readonly tracerProvider: TracerProvider;
   readonly trace: TraceServices;
+  /** The log pipeline; without it, instrumentations get no-op loggers. */
+  readonly loggerProvider?: LoggerProvider;
   /** The version of ts-otel-run, recorded as each instrumentation scope's version. */
   readonly version: string;
 }

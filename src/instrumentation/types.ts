@@ -16,6 +16,7 @@ import type { Context } from '../context/context';
 import type { ContextManager } from '../context/manager';
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
+import type { Logger } from '../logs/types';
 import type { SpanLike } from '../trace/span-context';
 import type { Tracer, TracerProvider } from '../trace/tracer';
 import type { Shimmer } from './shimmer';
@@ -52,6 +53,21 @@ export interface TraceServices {
   suppressTracing(context: Context): Context;
 }
 
+/** What the core lends an instrumentation for logs. */
+export interface LogServices {
+  /**
+   * The logger of this instrumentation (its scope is the instrumentation's id). Records go to the
+   * configured log exporters; a no-op when there are none or this library's sending is off.
+   */
+  readonly logger: Logger;
+  /** Whether this library's records are exported (`logger` is live): bridges skip the work when not. */
+  readonly sending: boolean;
+  /** Whether trace ids go into the program's own log output (TS_OTEL_RUN_LOG_CORRELATION). */
+  readonly correlation: boolean;
+  /** Loggers of any scope, for the @opentelemetry/api-logs bridge. */
+  getLogger(name: string, version?: string, options?: { schemaUrl?: string }): Logger;
+}
+
 export interface InstrumentationContext {
   /** The instrumentation's id, which is also its instrumentation scope name. */
   readonly id: string;
@@ -67,6 +83,8 @@ export interface InstrumentationContext {
   readonly tracer: Tracer;
   /** Context, propagation and span helpers. */
   readonly trace: TraceServices;
+  /** The log pipeline. */
+  readonly logs: LogServices;
 }
 
 export interface PatchInfo {

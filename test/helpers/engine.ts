@@ -3,6 +3,9 @@ import { resolveConfig } from '../../src/config/resolve';
 import type { Config } from '../../src/config/settings';
 import type { Services } from '../../src/instrumentation/registry';
 import type { Propagation } from '../../src/instrumentation/types';
+import { LoggerProvider, logLimitsFromConfig } from '../../src/logs/logger';
+import type { ReadableLogRecord } from '../../src/logs/types';
+import type { Processor } from '../../src/processing/types';
 import type { ReadableSpan, SpanProcessor } from '../../src/trace/types';
 
 /** Collects finished spans in memory, as an instrumentation test needs them. */
@@ -21,9 +24,25 @@ export class InMemorySpans implements SpanProcessor {
   }
 }
 
+/** Collects emitted log records in memory. */
+export class InMemoryLogs implements Processor<ReadableLogRecord> {
+  readonly records: ReadableLogRecord[] = [];
+  onEnd(record: ReadableLogRecord): void {
+    this.records.push(record);
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+  clear(): void {
+    this.records.length = 0;
+  }
+}
+
 export interface TestEngine extends TracingParts {
   readonly config: Config;
   readonly memory: InMemorySpans;
+  /** Log records emitted through `loggerProvider` (every instrumentation's ctx.logs.logger). */
+  readonly logs: InMemoryLogs;
+  readonly loggerProvider: LoggerProvider;
   readonly services: Services;
 }
 
@@ -31,13 +50,28 @@ export interface TestEngine extends TracingParts {
 export function testEngine(env: NodeJS.ProcessEnv = {}, propagation?: Propagation): TestEngine {
   const config = resolveConfig({ env, cwd: process.cwd() }).config;
   const memory = new InMemorySpans();
+  const resource = { attributes: { 'service.name': 'test' } };
   const parts = createTracing({
     config,
-    resource: { attributes: { 'service.name': 'test' } },
+    resource,
     processors: [memory],
     ...(propagation ? { propagation } : {}),
   });
-  return { ...parts, config, memory, services: { tracerProvider: parts.tracerProvider, trace: parts.trace, version: 'test' } };
+  const logs = new InMemoryLogs();
+  const loggerProvider = new LoggerProvider({
+    resource,
+    limits: logLimitsFromConfig(config),
+    contextManager: parts.contextManager,
+    processors: [logs],
+  });
+  return {
+    ...parts,
+    config,
+    memory,
+    logs,
+    loggerProvider,
+    services: { tracerProvider: parts.tracerProvider, trace: parts.trace, loggerProvider, version: 'test' },
+  };
 }
 
 /** Services for tests that need a Registry but no spans. */
