@@ -46,10 +46,10 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ['dist/src/register/register.js'], outfile: 'dist/bundle/register/register.js' });
-// The OTLP span exporter (encoders, protobufjs, transports) is loaded on the first export, from
+// The OTLP exporters (encoders, protobufjs, transports) is loaded on the first export, from
 // the file next to the preload (src/exporters/otlp/lazy.ts): compiling it at start-up would cost
 // every program a few milliseconds.
-await build({ ...common, entryPoints: ['dist/src/exporters/otlp/traces.js'], outfile: 'dist/bundle/register/traces.js' });
+await build({ ...common, entryPoints: ['dist/src/exporters/otlp/otlp-exporters.js'], outfile: 'dist/bundle/register/otlp-exporters.js' });
 writeFileSync(
   new URL('../dist/bundle/register/register.mjs', import.meta.url),
   [

@@ -1,6 +1,9 @@
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
-import { ConsoleSpanExporter } from '../exporters/console';
+import { ConsoleLogExporter, ConsoleSpanExporter } from '../exporters/console';
+import { LoggerProvider, logLimitsFromConfig } from '../logs/logger';
+import type { ReadableLogRecord } from '../logs/types';
+import type { Processor } from '../processing/types';
 import { activeCatalog, CATALOG } from '../instrumentation/catalog';
 import { installHooks } from '../instrumentation/hooks';
 import { Registry } from '../instrumentation/registry';
@@ -16,7 +19,7 @@ import { createPropagator, headerPropagation } from '../propagation';
 import { contextFromEnvironment } from '../propagation/environment';
 import { otlpOptions } from '../exporters/otlp/options';
 import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
-import { lazyOtlpSpanExporter, type OtlpSpanExporterHandle } from '../exporters/otlp/lazy';
+import { lazyOtlpLogExporter, lazyOtlpSpanExporter, type OtlpExporterHandle } from '../exporters/otlp/lazy';
 import { BatchProcessor } from '../processing/batch';
 import { describe } from '../instrumentation/registry';
 import { installShutdown } from './shutdown';
@@ -30,6 +33,7 @@ export interface Agent {
   readonly config: Config;
   readonly registry: Registry;
   readonly tracerProvider: TracerProvider;
+  readonly loggerProvider: LoggerProvider;
   /** Removes the module hooks and the exit handlers. Patches already made stay (Registry.disable undoes them). */
   stop(): void;
 }
@@ -51,9 +55,9 @@ function lazyResource(detect: () => Resource): Resource {
 }
 
 /** A batch processor and its OTLP exporter: what the exit hand-off drains and sends. */
-interface ExitSource {
-  readonly processor: BatchProcessor<ReadableSpan>;
-  readonly exporter: OtlpSpanExporterHandle;
+interface ExitSource<T = unknown> {
+  readonly processor: BatchProcessor<T>;
+  readonly exporter: OtlpExporterHandle<T>;
 }
 
 function spanProcessors(
@@ -76,7 +80,33 @@ function spanProcessors(
       };
       const processor = new BatchProcessor<ReadableSpan>(exporter, batch, diag.child('otlp'));
       processors.push(processor);
-      exitSources.push({ processor, exporter });
+      exitSources.push({ processor, exporter } as ExitSource);
+    }
+  }
+  return processors;
+}
+
+function logProcessors(
+  config: Config,
+  diag: Diag,
+  suppressed: <R>(fn: () => R) => R,
+  exitSources: ExitSource[],
+): Processor<ReadableLogRecord>[] {
+  const processors: Processor<ReadableLogRecord>[] = [];
+  for (const name of config.OTEL_LOGS_EXPORTER) {
+    if (name === 'console') processors.push(new SimpleProcessor<ReadableLogRecord>(new ConsoleLogExporter(), diag.child('console')));
+    if (name === 'otlp') {
+      const exporter = lazyOtlpLogExporter(otlpOptions(config, 'logs'), diag.child('otlp'), suppressed);
+      const batch = {
+        scheduleDelayMs: config.OTEL_BLRP_SCHEDULE_DELAY,
+        exportTimeoutMs: config.OTEL_BLRP_EXPORT_TIMEOUT,
+        maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,
+        maxExportBatchSize: config.OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
+        noun: 'log record',
+      };
+      const processor = new BatchProcessor<ReadableLogRecord>(exporter, batch, diag.child('otlp'));
+      processors.push(processor);
+      exitSources.push({ processor, exporter } as ExitSource);
     }
   }
   return processors;
@@ -85,7 +115,7 @@ function spanProcessors(
 /** At 'exit': everything still pending goes to a worker thread that sends it while we wait. */
 function exitHandOff(sources: readonly ExitSource[], deadlineMs: number, diag: Diag): void {
   const requests: ExitRequest[] = [];
-  const exporters: OtlpSpanExporterHandle[] = [];
+  const exporters: OtlpExporterHandle<unknown>[] = [];
   for (const s of sources) {
     const items = s.processor.takePending();
     if (items.length === 0) continue;
@@ -111,9 +141,10 @@ export function startAgent(config: Config, diag: Diag): Agent {
   const propagation = headerPropagation(propagator);
   // TRACEPARENT / TRACESTATE / BAGGAGE in the environment: the program's root spans join that trace.
   const baseContext = contextFromEnvironment(propagator, process.env);
+  const resource = lazyResource(() => (require('../resource') as typeof import('../resource')).createResource(config));
   const tracing = createTracing({
     config,
-    resource: lazyResource(() => (require('../resource') as typeof import('../resource')).createResource(config)),
+    resource,
     processors: [],
     propagation,
     propagator: propagator as unknown as TextMapPropagatorLike,
@@ -124,7 +155,13 @@ export function startAgent(config: Config, diag: Diag): Agent {
   const suppressed = <R>(fn: () => R): R => contextManager.with(suppressTracing(contextManager.active()), fn);
   const exitSources: ExitSource[] = [];
   for (const p of spanProcessors(config, diag, suppressed, exitSources)) tracing.tracerProvider.addSpanProcessor(p);
-  const services = { tracerProvider: tracing.tracerProvider, trace: tracing.trace, version: VERSION };
+  const loggerProvider = new LoggerProvider({
+    resource,
+    limits: logLimitsFromConfig(config),
+    contextManager,
+    processors: logProcessors(config, diag, suppressed, exitSources),
+  });
+  const services = { tracerProvider: tracing.tracerProvider, trace: tracing.trace, loggerProvider, version: VERSION };
   const extras = loadExtraInstrumentations(
     config.TS_OTEL_RUN_EXTRA_INSTRUMENTATIONS ?? [],
     new Set(CATALOG.map((e) => e.id)),
@@ -137,7 +174,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
     flush: (final) => {
       // The program is ending: a collector that refuses connections is not worth a retry now.
       if (final) for (const s of exitSources) s.exporter.beginShutdown();
-      return tracing.tracerProvider.forceFlush();
+      return Promise.all([tracing.tracerProvider.forceFlush(), loggerProvider.forceFlush()]).then(() => undefined);
     },
     flushSync: () => exitHandOff(exitSources, config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT, diag),
     onFatal: (error) => {
@@ -158,6 +195,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
     config,
     registry,
     tracerProvider: tracing.tracerProvider,
+    loggerProvider,
     stop: () => {
       hooks.unhook();
       removeShutdown();

@@ -1,3 +1,5 @@
+import type { ReadableLogRecord } from '../logs/types';
+import type { Exporter } from '../processing/types';
 import { hrToIso, durationMs } from '../trace/time';
 import type { ExportResult, ReadableSpan, SpanExporter } from '../trace/types';
 
@@ -40,6 +42,52 @@ export class ConsoleSpanExporter implements SpanExporter {
     try {
       let text = '';
       for (const span of spans) text += `${JSON.stringify(spanToJson(span))}\n`;
+      this.write(text);
+      done({ code: 0 });
+    } catch (e) {
+      done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });
+    }
+  }
+
+  async shutdown(): Promise<void> {}
+}
+
+/** The console exporter's view of a log record: plain JSON, snake_case keys, ISO 8601 times. */
+export function logRecordToJson(record: ReadableLogRecord): Record<string, unknown> {
+  const sc = record.spanContext;
+  return {
+    timestamp: record.timestamp ? hrToIso(record.timestamp) : null,
+    observed_timestamp: hrToIso(record.observedTimestamp),
+    severity_number: record.severityNumber,
+    severity_text: record.severityText ?? '',
+    body: record.body ?? null,
+    attributes: record.attributes,
+    dropped_attributes_count: record.droppedAttributesCount,
+    trace_id: sc?.traceId ?? null,
+    span_id: sc?.spanId ?? null,
+    trace_flags: sc?.traceFlags ?? 0,
+    ...(record.eventName ? { event_name: record.eventName } : {}),
+    resource: { attributes: record.resource.attributes, schema_url: record.resource.schemaUrl ?? '' },
+    scope: { name: record.instrumentationScope.name, version: record.instrumentationScope.version ?? '' },
+  };
+}
+
+/** Byte arrays in a record (AnyValue bytes) as base64, as OTLP/JSON writes them. */
+function jsonValue(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value;
+}
+
+/**
+ * Writes one JSON object per log record, one per line, to stderr (never through `console`, which
+ * the console bridge turns into records). Synchronous, like the span exporter.
+ */
+export class ConsoleLogExporter implements Exporter<ReadableLogRecord> {
+  constructor(private readonly write: (text: string) => void = (t) => process.stderr.write(t)) {}
+
+  export(records: readonly ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    try {
+      let text = '';
+      for (const record of records) text += `${JSON.stringify(logRecordToJson(record), jsonValue)}\n`;
       this.write(text);
       done({ code: 0 });
     } catch (e) {

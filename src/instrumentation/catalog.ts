@@ -25,6 +25,8 @@ export const CATALOG: readonly CatalogEntry[] = [
   { id: 'ioredis', modules: ['ioredis'], load: load('ioredis') },
   { id: 'mysql2', modules: ['mysql2', 'mysql2/promise'], load: load('mysql2') },
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
+  { id: '@opentelemetry/api-logs', modules: ['@opentelemetry/api-logs'], load: load('opentelemetry-api-logs') },
+  { id: 'console', modules: [], eager: true, load: load('console') },
 ];
 
 export const INSTRUMENTATION_IDS: readonly string[] = CATALOG.map((e) => e.id);

@@ -71,6 +71,18 @@ export function toAnyValue(value: unknown, limit: number, depth = 0, seen?: Set<
   }
 }
 
+/** The exception attributes of the conventions for an Error (or a thrown string). */
+function exceptionAttributes(exception: unknown): Record<string, unknown> {
+  if (typeof exception === 'string') return { 'exception.message': exception };
+  const e = exception as { name?: unknown; message?: unknown; stack?: unknown; constructor?: { name?: unknown } };
+  const type = typeof e.name === 'string' && e.name ? e.name : e.constructor?.name;
+  return {
+    'exception.type': typeof type === 'string' ? type : undefined,
+    'exception.message': typeof e.message === 'string' ? e.message : undefined,
+    'exception.stacktrace': typeof e.stack === 'string' ? e.stack : undefined,
+  };
+}
+
 /** Where records go; a LoggerProvider with no processor makes records nobody reads. */
 export interface LogSink {
   readonly resource: Resource;
@@ -128,6 +140,17 @@ export class LoggerImpl implements Logger {
           count++;
           if (key === '__proto__') Object.defineProperty(attributes, key, { value, writable: true, enumerable: true, configurable: true });
           else attributes[key] = value;
+        }
+      }
+      if (input.exception !== undefined && input.exception !== null) {
+        for (const [key, value] of Object.entries(exceptionAttributes(input.exception))) {
+          if (value === undefined || key in attributes) continue;
+          if (count >= limits.countLimit) {
+            dropped++;
+            continue;
+          }
+          count++;
+          attributes[key] = toAnyValue(value, limits.valueLengthLimit);
         }
       }
       const severity = input.severityNumber;

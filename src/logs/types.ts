@@ -31,6 +31,8 @@ export interface LogRecordInput {
   /** The context whose span the record belongs to; the active context when unset. */
   readonly context?: Context;
   readonly eventName?: string;
+  /** An exception the record is about: recorded as exception.type, .message and .stacktrace. */
+  readonly exception?: unknown;
 }
 
 /** The trace a record belongs to. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Diag } from '../../diag';
 import { redactUrl } from '../../diag/redact';
+import type { ReadableLogRecord } from '../../logs/types';
 import type { Exporter } from '../../processing/types';
 import type { ExportResult, ReadableSpan } from '../../trace/types';
 import type { ExitRequest } from './exit-handoff';
@@ -8,35 +9,37 @@ import type { OtlpExporter } from './exporter';
 import type { OtlpOptions } from './options';
 
 /** What the agent needs of an OTLP exporter: exporting, the exit hand-off and its destination. */
-export interface OtlpSpanExporterHandle extends Exporter<ReadableSpan> {
+export interface OtlpExporterHandle<T> extends Exporter<T> {
   beginShutdown(): void;
-  exitRequest(items: readonly ReadableSpan[]): ExitRequest;
+  exitRequest(items: readonly T[]): ExitRequest;
   readonly destination: string;
 }
 
+export type OtlpSpanExporterHandle = OtlpExporterHandle<ReadableSpan>;
+
+type Factories = typeof import('./otlp-exporters');
+
 /**
- * An OTLP span exporter whose code (encoders, protobufjs, transports) is loaded on the first
- * export: a program that ends before its first batch never pays for it at start-up.
+ * An OTLP exporter whose code (encoders, protobufjs, transports) is loaded on the first export: a
+ * program that ends before its first batch never pays for it at start-up.
  */
-export function lazyOtlpSpanExporter(
+function lazyOtlpExporter<T>(
+  create: (factories: Factories) => OtlpExporter<T>,
   options: OtlpOptions,
-  diag: Diag,
-  suppressed: <R>(fn: () => R) => R,
-): OtlpSpanExporterHandle {
-  let real: OtlpExporter<ReadableSpan> | undefined;
+): OtlpExporterHandle<T> {
+  let real: OtlpExporter<T> | undefined;
   let shuttingDown = false;
-  const get = (): OtlpExporter<ReadableSpan> => {
+  const get = (): OtlpExporter<T> => {
     if (!real) {
-      // A computed path: the bundler leaves it alone, and traces.js is a file of its own next to
-      // this one both in tsc's output and in the bundles (see scripts/bundle.mjs).
-      const { createOtlpSpanExporter } = require(join(__dirname, 'traces.js')) as typeof import('./traces');
-      real = createOtlpSpanExporter(options, diag, suppressed);
+      // A computed path: the bundler leaves it alone, and otlp-exporters.js is a file of its own
+      // next to this one both in tsc's output and in the bundles (see scripts/bundle.mjs).
+      real = create(require(join(__dirname, 'otlp-exporters.js')) as Factories);
       if (shuttingDown) real.beginShutdown();
     }
     return real;
   };
   return {
-    export: (items: readonly ReadableSpan[], done: (result: ExportResult) => void) => get().export(items, done),
+    export: (items: readonly T[], done: (result: ExportResult) => void) => get().export(items, done),
     shutdown: () => (real ? real.shutdown() : Promise.resolve()),
     beginShutdown: () => {
       shuttingDown = true;
@@ -45,4 +48,16 @@ export function lazyOtlpSpanExporter(
     exitRequest: (items) => get().exitRequest(items),
     destination: redactUrl(options.url),
   };
+}
+
+export function lazyOtlpSpanExporter(options: OtlpOptions, diag: Diag, suppressed: <R>(fn: () => R) => R): OtlpSpanExporterHandle {
+  return lazyOtlpExporter((f) => f.createOtlpSpanExporter(options, diag, suppressed), options);
+}
+
+export function lazyOtlpLogExporter(
+  options: OtlpOptions,
+  diag: Diag,
+  suppressed: <R>(fn: () => R) => R,
+): OtlpExporterHandle<ReadableLogRecord> {
+  return lazyOtlpExporter((f) => f.createOtlpLogExporter(options, diag, suppressed), options);
 }

@@ -42,3 +42,5 @@ export {
   type PartialSuccess,
   type RpcStatus,
 } from './response';
+export { encodeLogsRequest, writeLogRecord, writeLogsRequest } from './logs';
+export { encodeLogsRequestJson, encodeLogsRequestJsonBuffer, writeJsonLogRecord, writeJsonLogsRequest } from './logs-json';

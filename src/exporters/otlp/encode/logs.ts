@@ -1,0 +1,105 @@
+/**
+ * ExportLogsServiceRequest in binary protobuf, written straight from the record objects
+ * (opentelemetry-proto collector/logs/v1/logs_service.proto and logs/v1/logs.proto). Default
+ * values are omitted as proto3 does.
+ */
+import type { Writer } from 'protobufjs/minimal';
+import type { ReadableLogRecord } from '../../../logs/types';
+import {
+  acquireWriter,
+  finishWriter,
+  groupByResourceAndScope,
+  isZeroTime,
+  type ResourceLike,
+  type ScopeLike,
+  tag,
+  writeAnyValue,
+  writeAttributes,
+  writeHexId,
+  writeHrTime,
+  writeResource,
+  writeScope,
+  writeString,
+} from './common';
+
+// ExportLogsServiceRequest, ResourceLogs, ScopeLogs
+const T_RESOURCE_LOGS = tag(1, 2);
+const T_RL_RESOURCE = tag(1, 2);
+const T_RL_SCOPE_LOGS = tag(2, 2);
+const T_RL_SCHEMA_URL = tag(3, 2);
+const T_SL_SCOPE = tag(1, 2);
+const T_SL_LOG_RECORDS = tag(2, 2);
+const T_SL_SCHEMA_URL = tag(3, 2);
+
+// LogRecord
+const T_TIME = tag(1, 1);
+const T_SEVERITY_NUMBER = tag(2, 0);
+const T_SEVERITY_TEXT = tag(3, 2);
+const T_BODY = tag(5, 2);
+const T_ATTRIBUTES = tag(6, 2);
+const T_DROPPED_ATTRIBUTES = tag(7, 0);
+const T_FLAGS = tag(8, 5);
+const T_TRACE_ID = tag(9, 2);
+const T_SPAN_ID = tag(10, 2);
+const T_OBSERVED_TIME = tag(11, 1);
+const T_EVENT_NAME = tag(12, 2);
+
+/** Writes one LogRecord message as ScopeLogs.log_records (field 2). */
+export function writeLogRecord(w: Writer, record: ReadableLogRecord): void {
+  w.uint32(T_SL_LOG_RECORDS).fork();
+  if (record.timestamp && !isZeroTime(record.timestamp)) writeHrTime(w, T_TIME, record.timestamp);
+  if (record.severityNumber) w.uint32(T_SEVERITY_NUMBER).uint32(record.severityNumber);
+  if (record.severityText) {
+    w.uint32(T_SEVERITY_TEXT);
+    writeString(w, record.severityText);
+  }
+  if (record.body !== undefined && record.body !== null) {
+    w.uint32(T_BODY).fork();
+    writeAnyValue(w, record.body);
+    w.ldelim();
+  }
+  writeAttributes(w, T_ATTRIBUTES, record.attributes);
+  if (record.droppedAttributesCount) w.uint32(T_DROPPED_ATTRIBUTES).uint32(record.droppedAttributesCount);
+  const sc = record.spanContext;
+  if (sc) {
+    if (sc.traceFlags & 0xff) w.uint32(T_FLAGS).fixed32(sc.traceFlags & 0xff);
+    writeHexId(w, T_TRACE_ID, sc.traceId);
+    writeHexId(w, T_SPAN_ID, sc.spanId);
+  }
+  if (!isZeroTime(record.observedTimestamp)) writeHrTime(w, T_OBSERVED_TIME, record.observedTimestamp);
+  if (record.eventName) {
+    w.uint32(T_EVENT_NAME);
+    writeString(w, record.eventName);
+  }
+  w.ldelim();
+}
+
+/** Writes the ExportLogsServiceRequest for `records` into `w`. */
+export function writeLogsRequest(w: Writer, records: readonly ReadableLogRecord[]): void {
+  for (const [resource, byScope] of groupByResourceAndScope(records)) {
+    w.uint32(T_RESOURCE_LOGS).fork();
+    writeResource(w, T_RL_RESOURCE, resource as ResourceLike);
+    for (const [scope, list] of byScope) {
+      w.uint32(T_RL_SCOPE_LOGS).fork();
+      writeScope(w, T_SL_SCOPE, scope as ScopeLike);
+      for (let i = 0; i < list.length; i++) writeLogRecord(w, list[i]!);
+      if (scope.schemaUrl) {
+        w.uint32(T_SL_SCHEMA_URL);
+        writeString(w, scope.schemaUrl);
+      }
+      w.ldelim();
+    }
+    if (resource.schemaUrl) {
+      w.uint32(T_RL_SCHEMA_URL);
+      writeString(w, resource.schemaUrl);
+    }
+    w.ldelim();
+  }
+}
+
+/** The binary protobuf ExportLogsServiceRequest (the body of OTLP/HTTP and OTLP/gRPC). */
+export function encodeLogsRequest(records: readonly ReadableLogRecord[]): Uint8Array {
+  const w = acquireWriter();
+  writeLogsRequest(w, records);
+  return finishWriter(w);
+}
