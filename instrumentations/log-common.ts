@@ -6,22 +6,24 @@ import { SeverityNumber } from '../src/logs/types';
  * severity numbers, and the trace fields they add to the program's own output.
  */
 
+// npm levels (winston's default) as the OpenTelemetry winston transport maps them: http and verbose
+// rank below info, above debug; syslog levels (winston.config.syslog) above error are FATAL ones.
 const BY_NAME: Readonly<Record<string, number>> = {
   trace: SeverityNumber.TRACE,
+  silly: SeverityNumber.TRACE,
   debug: SeverityNumber.DEBUG,
-  verbose: SeverityNumber.DEBUG + 1, // winston: between debug and info
-  silly: SeverityNumber.TRACE, // winston's lowest
+  verbose: SeverityNumber.DEBUG + 1,
+  http: SeverityNumber.DEBUG + 2,
   info: SeverityNumber.INFO,
-  http: SeverityNumber.INFO + 1, // winston's npm levels: between info and verbose in importance
-  notice: SeverityNumber.INFO + 1, // syslog
+  notice: SeverityNumber.INFO + 1,
   warn: SeverityNumber.WARN,
   warning: SeverityNumber.WARN,
   error: SeverityNumber.ERROR,
+  fatal: SeverityNumber.FATAL,
   crit: SeverityNumber.FATAL,
   critical: SeverityNumber.FATAL,
   alert: SeverityNumber.FATAL + 1,
   emerg: SeverityNumber.FATAL + 2,
-  fatal: SeverityNumber.FATAL,
 };
 
 /** The severity number of a level name (any case); UNSPECIFIED (0) for a name it does not know. */

@@ -27,6 +27,9 @@ export const CATALOG: readonly CatalogEntry[] = [
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
   { id: '@opentelemetry/api-logs', modules: ['@opentelemetry/api-logs'], load: load('opentelemetry-api-logs') },
   { id: 'console', modules: [], eager: true, load: load('console') },
+  { id: 'pino', modules: ['pino'], load: load('pino') },
+  { id: 'winston', modules: ['winston'], load: load('winston') },
+  { id: 'bunyan', modules: ['bunyan'], load: load('bunyan') },
 ];
 
 export const INSTRUMENTATION_IDS: readonly string[] = CATALOG.map((e) => e.id);

@@ -201,13 +201,15 @@ describe('the settings', () => {
     assert.match(r.stdout, /^starting \{"requests":1\}\nhandling \/r0/);
   });
 
-  it('OTEL_LOGS_EXPORTER=console: one JSON line per record on stderr, never looping back through console', async () => {
+  it("OTEL_LOGS_EXPORTER=console: one JSON line per record on stderr; neither those lines nor ts-otel-run's own diagnostics loop back as records", async () => {
     const r = await launcher(['node', app('logs-app.cjs'), 'console', '1', 'exit', '1'], {
-      env: cleanEnv({ OTEL_LOGS_EXPORTER: 'console' }),
+      env: cleanEnv({ OTEL_LOGS_EXPORTER: 'console', OTEL_LOG_LEVEL: 'debug' }),
     });
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^ts-otel-run: debug: /m, 'diagnostics were written');
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"timestamp"'));
     assert.equal(lines.length, 1 + 2 + 1, r.stderr);
+    assert.ok(lines.every((l) => !JSON.parse(l).body.includes('ts-otel-run')), 'no diagnostic became a record');
     const slow = lines.map((l) => JSON.parse(l)).find((o) => String(o.body).startsWith('slow'));
     assert.equal(slow.severity_number, 17);
     assert.match(slow.trace_id, /^[0-9a-f]{32}$/);
