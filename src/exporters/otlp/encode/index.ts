@@ -44,3 +44,5 @@ export {
 } from './response';
 export { encodeLogsRequest, writeLogRecord, writeLogsRequest } from './logs';
 export { encodeLogsRequestJson, encodeLogsRequestJsonBuffer, writeJsonLogRecord, writeJsonLogsRequest } from './logs-json';
+export { encodeMetricsRequest, writeMetric, writeMetricsRequest } from './metrics';
+export { encodeMetricsRequestJson, encodeMetricsRequestJsonBuffer, writeJsonMetric, writeJsonMetricsRequest } from './metrics-json';
