@@ -55,3 +55,8 @@ export const ATTR_KOA_NAME = 'koa.name';
 export const ATTR_FASTIFY_NAME = 'fastify.name';
 export const ATTR_FASTIFY_TYPE = 'fastify.type';
 export const ATTR_KOA_TYPE = 'koa.type';
+
+/** Metrics of the stable HTTP conventions, and the bucket boundaries they advise (seconds). */
+export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration';
+export const METRIC_HTTP_CLIENT_REQUEST_DURATION = 'http.client.request.duration';
+export const HTTP_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

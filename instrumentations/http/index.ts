@@ -15,6 +15,7 @@ import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
   ATTR_NETWORK_PEER_ADDRESS,
   ATTR_NETWORK_PEER_PORT,
   ATTR_NETWORK_PROTOCOL_VERSION,
@@ -26,7 +27,10 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
   ERROR_TYPE_OTHER,
+  HTTP_DURATION_BUCKETS,
   KNOWN_HTTP_METHODS,
+  METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '../../src/semconv';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
@@ -157,9 +161,47 @@ function endServerSpan(span: AnySpan, res: ServerResponse, aborted: boolean, pol
   span.end();
 }
 
+type Histogram = { record(value: number, attributes?: Attributes): void };
+
+/**
+ * http.server.request.duration for a finished request, with the attributes the stable HTTP
+ * conventions require: method, scheme, status, protocol version, the route a framework matched
+ * (read from the span, so known for recorded requests), and error.type on failure.
+ */
+function recordServerDuration(
+  histogram: Histogram,
+  startMs: number,
+  span: AnySpan,
+  req: IncomingMessage,
+  res: ServerResponse,
+  scheme: string,
+  m: string,
+  aborted: boolean,
+): void {
+  const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: m, [ATTR_URL_SCHEME]: scheme };
+  if (req.httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
+  const status = res.headersSent ? res.statusCode : undefined;
+  if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+  const spanAttributes = (span as Span).attributes;
+  const route = spanAttributes?.[ATTR_HTTP_ROUTE];
+  if (typeof route === 'string') attributes[ATTR_HTTP_ROUTE] = route;
+  if (status !== undefined && status >= 500) attributes[ATTR_ERROR_TYPE] = (spanAttributes?.[ATTR_ERROR_TYPE] as string | undefined) ?? String(status);
+  else if (aborted) attributes[ATTR_ERROR_TYPE] = ERROR_TYPE_OTHER;
+  histogram.record((performance.now() - startMs) / 1000, attributes);
+}
+
+const durationOptions = (description: string) => ({
+  unit: 's',
+  description,
+  advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
+});
+
 function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: InstrumentationContext, scheme: string): void {
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
+  const duration = ctx.metrics.active
+    ? ctx.metrics.meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, durationOptions('Duration of HTTP server requests.'))
+    : undefined;
   ctx.shimmer.wrap(exports.Server.prototype, 'emit', (original) =>
     function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
       if (event !== 'request' || !ctx.isEnabled()) return original.apply(this, [event, ...args]);
@@ -174,6 +216,7 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       if (around && !around.spanContext().isRemote) base = base.deleteValue(trace.keys.span);
       const parent = trace.propagation.extract(base, req.headers as Record<string, unknown>);
       const m = method(req.method)[0];
+      const startMs = duration ? performance.now() : 0;
       const span = tracer.startSpan(spanName(m), { kind: SERVER, attributes: serverAttributes(req, scheme, policy) }, parent);
       const context = trace.setSpan(parent, span);
       (req as unknown as Record<symbol, unknown>)[HTTP_SERVER_SPAN] = span;
@@ -189,7 +232,9 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       res.emit = function (this: unknown, ...a: unknown[]) {
         if (!ended && (a[0] === 'finish' || a[0] === 'close')) {
           ended = true;
-          endServerSpan(span, res, a[0] === 'close' && !res.writableFinished, policy);
+          const aborted = a[0] === 'close' && !res.writableFinished;
+          endServerSpan(span, res, aborted, policy);
+          if (duration) recordServerDuration(duration, startMs, span, req, res, scheme, m, aborted);
         }
         return runIn(ctx, context, resEmit, this, a);
       } as Emit;
@@ -344,6 +389,9 @@ function injectHeaders(ctx: InstrumentationContext, context: Context, options: R
 function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
+  const duration = ctx.metrics.active
+    ? ctx.metrics.meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, durationOptions('Duration of HTTP client requests.'))
+    : undefined;
   return (original: RequestFn): RequestFn =>
     function request(this: unknown, ...args: unknown[]): ClientRequest {
       if (!ctx.isEnabled()) return original.apply(this, args);
@@ -356,6 +404,7 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
       const [m, methodOriginal] = method(typeof given === 'string' && given ? given.toUpperCase() : undefined);
       const attributes = clientAttributes(call.options, m, methodOriginal, policy);
       if (policy.excluded(attributes[ATTR_URL_FULL] as string)) return original.apply(this, args);
+      const startMs = duration ? performance.now() : 0;
       const span = tracer.startSpan(spanName(m), { kind: CLIENT, attributes }, caller);
       const context = trace.setSpan(caller, span);
       // The options object given to the original is the copy from normalize(): headers go there.
@@ -378,26 +427,43 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
       }
 
       let done = false;
+      let protocolVersion: string | undefined;
       /** Ends the span: with the error, or the status received, or as cut short (`incomplete`). */
       const finish = (error?: unknown, status?: number, incomplete = false) => {
         if (done) return;
         done = true;
+        let type: string | undefined;
         if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
         if (error !== undefined) {
+          type = errorType(error);
           span.recordException(error);
-          span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+          span.setAttribute(ATTR_ERROR_TYPE, type);
           span.setStatus({ code: ERROR, message: error instanceof Error ? error.message : String(error) });
         } else if (status !== undefined && status >= 400) {
-          span.setAttribute(ATTR_ERROR_TYPE, String(status));
+          type = String(status);
+          span.setAttribute(ATTR_ERROR_TYPE, type);
           span.setStatus({ code: ERROR });
         } else if (status === undefined || incomplete) {
-          span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
+          type = ERROR_TYPE_OTHER;
+          span.setAttribute(ATTR_ERROR_TYPE, type);
           span.setStatus({
             code: ERROR,
             message: status === undefined ? 'the request ended before a response' : 'the response was cut off',
           });
         }
         span.end();
+        if (duration) {
+          const measured: Attributes = {
+            [ATTR_HTTP_REQUEST_METHOD]: m,
+            [ATTR_SERVER_ADDRESS]: attributes[ATTR_SERVER_ADDRESS]!,
+            [ATTR_SERVER_PORT]: attributes[ATTR_SERVER_PORT]!,
+            [ATTR_URL_SCHEME]: (call.options.protocol ?? 'http:').replace(/:$/, ''),
+          };
+          if (status !== undefined) measured[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+          if (protocolVersion) measured[ATTR_NETWORK_PROTOCOL_VERSION] = protocolVersion;
+          if (type !== undefined) measured[ATTR_ERROR_TYPE] = type;
+          duration.record((performance.now() - startMs) / 1000, measured);
+        }
       };
 
       let responded = false;
@@ -407,6 +473,7 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
         if (event === 'response') {
           responded = true;
           const res = a[1] as IncomingMessage;
+          protocolVersion = res.httpVersion;
           span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, res.httpVersion);
           if (policy.clientResponse) {
             const captured: Attributes = {};
@@ -425,6 +492,7 @@ function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
           // response never ends: the exchange is over when it is handed over.
           responded = true;
           const res = a[1] as IncomingMessage;
+          protocolVersion = res.httpVersion;
           span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, res.httpVersion);
           finish(undefined, res.statusCode);
         } else if (event === 'error') finish(a[1]);

@@ -1,6 +1,9 @@
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
-import { ConsoleLogExporter, ConsoleSpanExporter } from '../exporters/console';
+import { ConsoleLogExporter, ConsoleMetricExporter, ConsoleSpanExporter } from '../exporters/console';
+import { MeterProvider, temporalityPreference } from '../metrics/meter';
+import { PeriodicExportingMetricReader } from '../metrics/reader';
+import { Temporality, type MetricExporter, type ResourceMetrics } from '../metrics/types';
 import { LoggerProvider, logLimitsFromConfig } from '../logs/logger';
 import type { ReadableLogRecord } from '../logs/types';
 import type { Processor } from '../processing/types';
@@ -19,7 +22,7 @@ import { createPropagator, headerPropagation } from '../propagation';
 import { contextFromEnvironment } from '../propagation/environment';
 import { otlpOptions } from '../exporters/otlp/options';
 import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
-import { lazyOtlpLogExporter, lazyOtlpSpanExporter, type OtlpExporterHandle } from '../exporters/otlp/lazy';
+import { lazyOtlpLogExporter, lazyOtlpMetricExporter, lazyOtlpSpanExporter, type OtlpExporterHandle } from '../exporters/otlp/lazy';
 import { BatchProcessor } from '../processing/batch';
 import { describe } from '../instrumentation/registry';
 import { installShutdown } from './shutdown';
@@ -34,6 +37,7 @@ export interface Agent {
   readonly registry: Registry;
   readonly tracerProvider: TracerProvider;
   readonly loggerProvider: LoggerProvider;
+  readonly meterProvider: MeterProvider;
   /** Removes the module hooks and the exit handlers. Patches already made stay (Registry.disable undoes them). */
   stop(): void;
 }
@@ -56,7 +60,7 @@ function lazyResource(detect: () => Resource): Resource {
 
 /** A batch processor and its OTLP exporter: what the exit hand-off drains and sends. */
 interface ExitSource<T = unknown> {
-  readonly processor: BatchProcessor<T>;
+  readonly processor: { takePending(): T[] };
   readonly exporter: OtlpExporterHandle<T>;
 }
 
@@ -112,6 +116,49 @@ function logProcessors(
   return processors;
 }
 
+function metricReaders(
+  config: Config,
+  meterProvider: MeterProvider,
+  diag: Diag,
+  suppressed: <R>(fn: () => R) => R,
+  exitSources: ExitSource[],
+): PeriodicExportingMetricReader[] {
+  const readers: PeriodicExportingMetricReader[] = [];
+  const periodic = { intervalMs: config.OTEL_METRIC_EXPORT_INTERVAL, timeoutMs: config.OTEL_METRIC_EXPORT_TIMEOUT };
+  const exponentialHistograms = config.OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION === 'base2_exponential_bucket_histogram';
+  for (const name of config.OTEL_METRICS_EXPORTER) {
+    if (name === 'console') {
+      const preferences = { temporality: () => Temporality.CUMULATIVE, exponentialHistograms: false };
+      readers.push(new PeriodicExportingMetricReader(meterProvider, new ConsoleMetricExporter(), preferences, periodic, diag.child('console')));
+    }
+    if (name === 'prometheus') {
+      // Pulled, not pushed: each scrape collects. Cumulative and explicit buckets, as Prometheus reads them.
+      const index = meterProvider.addReader({ temporality: () => Temporality.CUMULATIVE, exponentialHistograms: false });
+      const { PrometheusExporter } = require('../exporters/prometheus') as typeof import('../exporters/prometheus');
+      const endpoint = new PrometheusExporter({
+        host: config.OTEL_EXPORTER_PROMETHEUS_HOST,
+        port: config.OTEL_EXPORTER_PROMETHEUS_PORT,
+        collect: () => meterProvider.collect(index),
+        diag: diag.child('prometheus'),
+        suppressed,
+      });
+      void endpoint.start();
+    }
+    if (name === 'otlp') {
+      const handle = lazyOtlpMetricExporter(otlpOptions(config, 'metrics'), diag.child('otlp'), suppressed);
+      const exporter: MetricExporter = {
+        export: (batch, done) => handle.export([batch], done),
+        shutdown: () => handle.shutdown(),
+      };
+      const preferences = { temporality: temporalityPreference(config.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE), exponentialHistograms };
+      const reader = new PeriodicExportingMetricReader(meterProvider, exporter, preferences, periodic, diag.child('otlp'));
+      readers.push(reader);
+      exitSources.push({ processor: reader, exporter: handle } as ExitSource<ResourceMetrics> as ExitSource);
+    }
+  }
+  return readers;
+}
+
 /** At 'exit': everything still pending goes to a worker thread that sends it while we wait. */
 function exitHandOff(sources: readonly ExitSource[], deadlineMs: number, diag: Diag): void {
   const requests: ExitRequest[] = [];
@@ -161,7 +208,9 @@ export function startAgent(config: Config, diag: Diag): Agent {
     contextManager,
     processors: logProcessors(config, diag, suppressed, exitSources),
   });
-  const services = { tracerProvider: tracing.tracerProvider, trace: tracing.trace, loggerProvider, version: VERSION };
+  const meterProvider = new MeterProvider({ resource, diag });
+  const readers = metricReaders(config, meterProvider, diag, suppressed, exitSources);
+  const services = { tracerProvider: tracing.tracerProvider, trace: tracing.trace, loggerProvider, meterProvider, version: VERSION };
   const extras = loadExtraInstrumentations(
     config.TS_OTEL_RUN_EXTRA_INSTRUMENTATIONS ?? [],
     new Set(CATALOG.map((e) => e.id)),
@@ -174,7 +223,11 @@ export function startAgent(config: Config, diag: Diag): Agent {
     flush: (final) => {
       // The program is ending: a collector that refuses connections is not worth a retry now.
       if (final) for (const s of exitSources) s.exporter.beginShutdown();
-      return Promise.all([tracing.tracerProvider.forceFlush(), loggerProvider.forceFlush()]).then(() => undefined);
+      return Promise.all([
+        tracing.tracerProvider.forceFlush(),
+        loggerProvider.forceFlush(),
+        ...readers.map((r) => r.forceFlush().catch(() => undefined)),
+      ]).then(() => undefined);
     },
     flushSync: () => exitHandOff(exitSources, config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT, diag),
     onFatal: (error) => {
@@ -189,6 +242,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
     deadlineMs: config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT,
     diag,
   });
+  for (const reader of readers) reader.start();
   if (diag.enabled('info')) diag.info(startupSummary(config, registry.ids()));
   return {
     version: VERSION,
@@ -196,6 +250,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
     registry,
     tracerProvider: tracing.tracerProvider,
     loggerProvider,
+    meterProvider,
     stop: () => {
       hooks.unhook();
       removeShutdown();

@@ -1,4 +1,5 @@
 import type { ReadableLogRecord } from '../logs/types';
+import type { MetricExporter, ResourceMetrics } from '../metrics/types';
 import type { Exporter } from '../processing/types';
 import { hrToIso, durationMs } from '../trace/time';
 import type { ExportResult, ReadableSpan, SpanExporter } from '../trace/types';
@@ -89,6 +90,49 @@ export class ConsoleLogExporter implements Exporter<ReadableLogRecord> {
       let text = '';
       for (const record of records) text += `${JSON.stringify(logRecordToJson(record), jsonValue)}\n`;
       this.write(text);
+      done({ code: 0 });
+    } catch (e) {
+      done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });
+    }
+  }
+
+  async shutdown(): Promise<void> {}
+}
+
+const KIND_NAMES = { sum: 'sum', gauge: 'gauge', histogram: 'histogram', exponentialHistogram: 'exponential_histogram' } as const;
+
+/**
+ * Writes one JSON object per metric of each collection, one per line, to stderr: name,
+ * description, unit, kind, temporality, monotonic, data points with ISO 8601 times, and scope.
+ */
+export class ConsoleMetricExporter implements MetricExporter {
+  constructor(private readonly write: (text: string) => void = (t) => process.stderr.write(t)) {}
+
+  export(batch: ResourceMetrics, done: (result: ExportResult) => void): void {
+    try {
+      let text = '';
+      for (const { scope, metrics } of batch.scopeMetrics) {
+        for (const m of metrics) {
+          const points = (m.points as readonly { startTime: [number, number]; time: [number, number] }[]).map((p) => ({
+            ...p,
+            startTime: undefined,
+            time: undefined,
+            start_time: hrToIso(p.startTime),
+            end_time: hrToIso(p.time),
+          }));
+          text += `${JSON.stringify({
+            metric: m.descriptor.name,
+            description: m.descriptor.description,
+            unit: m.descriptor.unit,
+            kind: KIND_NAMES[m.kind],
+            ...('temporality' in m ? { temporality: m.temporality === 1 ? 'delta' : 'cumulative' } : {}),
+            ...(m.kind === 'sum' ? { monotonic: m.isMonotonic } : {}),
+            data_points: points,
+            scope: { name: scope.name, version: scope.version ?? '' },
+          })}\n`;
+        }
+      }
+      if (text) this.write(text);
       done({ code: 0 });
     } catch (e) {
       done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });

@@ -7,6 +7,7 @@ import { RecordingShimmer } from './shimmer';
 import type { TracerProvider } from '../trace/tracer';
 import type { CatalogEntry, Instrumentation, InstrumentationContext, LogServices, PatchInfo, Target, TraceServices } from './types';
 import { NOOP_LOGGER, type LoggerProvider } from '../logs/logger';
+import { NOOP_METER, type MeterProvider } from '../metrics/meter';
 
 interface Patched {
   readonly target: Target;
@@ -51,6 +52,10 @@ class State {
       tracer: services.tracerProvider.getTracer(entry.id, services.version),
       trace: services.trace,
       logs: logServices(entry.id, config, services),
+      metrics: Object.freeze({
+        meter: services.meterProvider?.active ? services.meterProvider.getMeter(entry.id, services.version) : NOOP_METER,
+        active: !!services.meterProvider?.active,
+      }),
     });
   }
 }
@@ -73,6 +78,8 @@ export interface Services {
   readonly trace: TraceServices;
   /** The log pipeline; without it, instrumentations get no-op loggers. */
   readonly loggerProvider?: LoggerProvider;
+  /** The metrics pipeline; without it, instrumentations get a no-op meter. */
+  readonly meterProvider?: MeterProvider;
   /** The version of ts-otel-run, recorded as each instrumentation scope's version. */
   readonly version: string;
 }

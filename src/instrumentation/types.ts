@@ -17,6 +17,7 @@ import type { ContextManager } from '../context/manager';
 import type { Config } from '../config/settings';
 import type { Diag } from '../diag';
 import type { Logger } from '../logs/types';
+import type { MeterLike } from '../metrics/meter';
 import type { SpanLike } from '../trace/span-context';
 import type { Tracer, TracerProvider } from '../trace/tracer';
 import type { Shimmer } from './shimmer';
@@ -68,6 +69,14 @@ export interface LogServices {
   getLogger(name: string, version?: string, options?: { schemaUrl?: string }): Logger;
 }
 
+/** What the core lends an instrumentation for metrics. */
+export interface MetricServices {
+  /** The meter of this instrumentation (its scope is the instrumentation's id); a no-op without readers. */
+  readonly meter: MeterLike;
+  /** Whether any metrics reader is configured: instrumentations skip measuring when not. */
+  readonly active: boolean;
+}
+
 export interface InstrumentationContext {
   /** The instrumentation's id, which is also its instrumentation scope name. */
   readonly id: string;
@@ -85,6 +94,8 @@ export interface InstrumentationContext {
   readonly trace: TraceServices;
   /** The log pipeline. */
   readonly logs: LogServices;
+  /** The metrics pipeline. */
+  readonly metrics: MetricServices;
 }
 
 export interface PatchInfo {

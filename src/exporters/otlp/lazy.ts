@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Diag } from '../../diag';
 import { redactUrl } from '../../diag/redact';
 import type { ReadableLogRecord } from '../../logs/types';
+import type { ResourceMetrics } from '../../metrics/types';
 import type { Exporter } from '../../processing/types';
 import type { ExportResult, ReadableSpan } from '../../trace/types';
 import type { ExitRequest } from './exit-handoff';
@@ -60,4 +61,12 @@ export function lazyOtlpLogExporter(
   suppressed: <R>(fn: () => R) => R,
 ): OtlpExporterHandle<ReadableLogRecord> {
   return lazyOtlpExporter((f) => f.createOtlpLogExporter(options, diag, suppressed), options);
+}
+
+export function lazyOtlpMetricExporter(
+  options: OtlpOptions,
+  diag: Diag,
+  suppressed: <R>(fn: () => R) => R,
+): OtlpExporterHandle<ResourceMetrics> {
+  return lazyOtlpExporter((f) => f.createOtlpMetricExporter(options, diag, suppressed), options);
 }

@@ -5,8 +5,16 @@
  */
 import type { Diag } from '../../diag';
 import type { ReadableLogRecord } from '../../logs/types';
+import type { ResourceMetrics } from '../../metrics/types';
 import type { ReadableSpan } from '../../trace/types';
-import { encodeLogsRequest, encodeLogsRequestJsonBuffer, encodeTraceRequest, encodeTraceRequestJsonBuffer } from './encode';
+import {
+  encodeLogsRequest,
+  encodeLogsRequestJsonBuffer,
+  encodeMetricsRequest,
+  encodeMetricsRequestJsonBuffer,
+  encodeTraceRequest,
+  encodeTraceRequestJsonBuffer,
+} from './encode';
 import { OtlpExporter } from './exporter';
 import { GrpcTransport } from './grpc-transport';
 import { HttpTransport, type Transport } from './http-transport';
@@ -35,6 +43,19 @@ export function createOtlpLogExporter(options: OtlpOptions, diag: Diag, suppress
     transport: transportFor(options),
     encode: options.protocol === 'http/json' ? encodeLogsRequestJsonBuffer : encodeLogsRequest,
     noun: 'log record',
+    diag,
+    suppressed,
+  });
+}
+
+/** Metrics: each item is one collection, sent as one request. */
+export function createOtlpMetricExporter(options: OtlpOptions, diag: Diag, suppressed: <R>(fn: () => R) => R): OtlpExporter<ResourceMetrics> {
+  const encode = options.protocol === 'http/json' ? encodeMetricsRequestJsonBuffer : encodeMetricsRequest;
+  return new OtlpExporter<ResourceMetrics>({
+    options,
+    transport: transportFor(options),
+    encode: (items) => encode(items[0]!),
+    noun: 'metric collection',
     diag,
     suppressed,
   });

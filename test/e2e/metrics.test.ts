@@ -1,0 +1,121 @@
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { startReceiver, type Receiver } from '../../src/receiver';
+import type { ReceivedHistogram, ReceivedMetric } from '../../src/receiver/types';
+import { app, bareEnv, cleanEnv, launcher } from '../helpers/run';
+
+/**
+ * Metrics over OTLP through the launcher, for each protocol, CommonJS and ES modules: the HTTP
+ * duration histograms count every request exactly, after process.exit() as after a natural end,
+ * in cumulative and in delta temporality.
+ */
+
+const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+const REQUESTS = 25;
+
+let receiver: Receiver;
+// Started once for the file; every suite waits for it in a before hook of its own.
+const ready = startReceiver().then((r) => {
+  receiver = r;
+});
+after(async () => {
+  await ready;
+  await receiver.close();
+});
+
+let runs = 0;
+const unique = (label: string) => `${label}-${process.pid}-${runs++}`;
+
+function otlpEnv(protocol: (typeof PROTOCOLS)[number], service: string, extra: NodeJS.ProcessEnv = {}) {
+  return bareEnv({
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoints.grpc : receiver.endpoints.http,
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_METRICS_EXPORTER: 'otlp',
+    ...extra,
+  });
+}
+
+const metricsOf = (service: string, name: string): ReceivedMetric[] =>
+  receiver.metrics().filter((m) => m.resource.attributes['service.name'] === service && m.name === name);
+
+/** The requests the duration histogram counted, over every export it arrived in. */
+function counted(service: string, name: string, cumulative: boolean): number {
+  const exports = metricsOf(service, name) as ReceivedHistogram[];
+  if (exports.length === 0) return 0;
+  const total = (m: ReceivedHistogram) => m.dataPoints.reduce((n, p) => n + Number(p.count), 0);
+  // Cumulative: the last export holds everything; delta: the exports add up.
+  return cumulative ? total(exports[exports.length - 1]!) : exports.reduce((n, m) => n + total(m), 0);
+}
+
+function assertServerHistogram(service: string) {
+  const last = metricsOf(service, 'http.server.request.duration').pop() as ReceivedHistogram;
+  assert.equal(last.type, 'histogram');
+  assert.equal(last.unit, 's');
+  assert.equal(last.scope.name, 'http');
+  const point = last.dataPoints[0]!;
+  assert.deepEqual(point.explicitBounds, [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+  assert.equal(point.attributes['http.request.method'], 'GET');
+  assert.equal(point.attributes['url.scheme'], 'http');
+  assert.equal(point.attributes['http.response.status_code'], 200);
+  assert.equal(point.attributes['network.protocol.version'], '1.1');
+  assert.ok(!('url.path' in point.attributes), 'no high-cardinality attribute');
+  assert.ok(Number(point.sum) > 0 && Number(point.min) > 0 && Number(point.max) >= Number(point.min));
+}
+
+for (const protocol of PROTOCOLS) {
+  for (const fixture of ['serve-and-exit.cjs', 'serve-and-exit.mjs']) {
+    describe(`${protocol}, ${fixture}`, () => {
+      before(() => ready);
+
+      it(`process.exit(0) after ${REQUESTS} requests: both duration histograms count ${REQUESTS}`, async () => {
+        const service = unique('exit');
+        const r = await launcher(['node', app(fixture), String(REQUESTS), 'exit'], { env: otlpEnv(protocol, service) });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, '');
+        await receiver.waitFor(() => counted(service, 'http.client.request.duration', true) >= REQUESTS);
+        assert.equal(counted(service, 'http.server.request.duration', true), REQUESTS);
+        assert.equal(counted(service, 'http.client.request.duration', true), REQUESTS);
+        assertServerHistogram(service);
+        const client = (metricsOf(service, 'http.client.request.duration').pop() as ReceivedHistogram).dataPoints[0]!;
+        assert.equal(client.attributes['server.address'], '127.0.0.1');
+        assert.equal(typeof client.attributes['server.port'], 'number');
+      });
+    });
+  }
+}
+
+describe('temporality, intervals and the natural end', () => {
+  before(() => ready);
+
+  it('delta temporality with a short interval: the exports add up to every request, none twice', async () => {
+    const service = unique('delta');
+    const r = await launcher(['node', app('serve-and-exit.cjs'), String(REQUESTS), 'natural'], {
+      env: otlpEnv('http/protobuf', service, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta', OTEL_METRIC_EXPORT_INTERVAL: '20' }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    await receiver.waitFor(() => counted(service, 'http.server.request.duration', false) >= REQUESTS);
+    const exports = metricsOf(service, 'http.server.request.duration') as ReceivedHistogram[];
+    assert.ok(exports.every((m) => m.aggregationTemporalityName === 'DELTA'));
+    assert.equal(counted(service, 'http.server.request.duration', false), REQUESTS);
+  });
+
+  it('OTEL_METRICS_EXPORTER=console: the collection at the end is written to stderr', async () => {
+    const r = await launcher(['node', app('serve-and-exit.cjs'), '3', 'natural'], { env: cleanEnv({ OTEL_METRICS_EXPORTER: 'console' }) });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"metric"')).map((l) => JSON.parse(l));
+    const server = lines.find((l) => l.metric === 'http.server.request.duration');
+    assert.ok(server, r.stderr);
+    assert.equal(server.kind, 'histogram');
+    assert.equal(server.data_points[0].count, 3);
+  });
+
+  it('OTEL_METRICS_EXPORTER=none: nothing is measured', async () => {
+    const service = unique('none');
+    const r = await launcher(['node', app('serve-and-exit.cjs'), '3', 'exit'], { env: otlpEnv('http/protobuf', service, { OTEL_METRICS_EXPORTER: 'none' }) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(metricsOf(service, 'http.server.request.duration').length, 0);
+  });
+});
