@@ -226,7 +226,7 @@ export function startAgent(config: Config, diag: Diag): Agent {
       return Promise.all([
         tracing.tracerProvider.forceFlush(),
         loggerProvider.forceFlush(),
-        ...readers.map((r) => r.forceFlush().catch(() => undefined)),
+        ...readers.map((r) => r.forceFlush(final).catch(() => undefined)),
       ]).then(() => undefined);
     },
     flushSync: () => exitHandOff(exitSources, config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT, diag),

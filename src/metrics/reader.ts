@@ -25,6 +25,8 @@ export class PeriodicExportingMetricReader {
   /** The collection being exported, until its export settles (for the exit hand-off). */
   private inFlight: ResourceMetrics | undefined;
   private shutDown = false;
+  /** A final flush has exported the last collection: the exit hand-off has nothing to add. */
+  private finished = false;
 
   constructor(
     private readonly provider: MeterProvider,
@@ -65,11 +67,14 @@ export class PeriodicExportingMetricReader {
     return this.running;
   }
 
-  async forceFlush(): Promise<void> {
+  /** Collects and exports now; `final` when the program is ending (the reader stops after it). */
+  async forceFlush(final = false): Promise<void> {
     if (this.shutDown) return;
+    if (final) this.stop();
     if (this.running) await this.running;
     await this.collectAndExport();
     await this.exporter.forceFlush?.();
+    if (final) this.finished = true;
   }
 
   /**
@@ -77,6 +82,7 @@ export class PeriodicExportingMetricReader {
    * flight, whose request dies with the process). The reader stops afterwards.
    */
   takePending(): ResourceMetrics[] {
+    if (this.finished) return [];
     this.stop();
     const batches: ResourceMetrics[] = [];
     if (this.inFlight) batches.push(this.inFlight);
@@ -91,9 +97,8 @@ export class PeriodicExportingMetricReader {
   }
 
   async shutdown(): Promise<void> {
-    if (this.shutDown) return;
-    await this.forceFlush();
-    this.stop();
+    if (this.finished) return;
+    await this.forceFlush(true);
     await this.exporter.shutdown();
   }
 
