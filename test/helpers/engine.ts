@@ -5,6 +5,8 @@ import type { Services } from '../../src/instrumentation/registry';
 import type { Propagation } from '../../src/instrumentation/types';
 import { LoggerProvider, logLimitsFromConfig } from '../../src/logs/logger';
 import type { ReadableLogRecord } from '../../src/logs/types';
+import { MeterProvider } from '../../src/metrics/meter';
+import { Temporality, type MetricData, type ResourceMetrics } from '../../src/metrics/types';
 import type { Processor } from '../../src/processing/types';
 import type { ReadableSpan, SpanProcessor } from '../../src/trace/types';
 
@@ -43,7 +45,15 @@ export interface TestEngine extends TracingParts {
   /** Log records emitted through `loggerProvider` (every instrumentation's ctx.logs.logger). */
   readonly logs: InMemoryLogs;
   readonly loggerProvider: LoggerProvider;
+  readonly meterProvider: MeterProvider;
+  /** Collects what every instrumentation's ctx.metrics.meter recorded (cumulative, explicit buckets). */
+  collectMetrics(): Promise<ResourceMetrics>;
   readonly services: Services;
+}
+
+/** The data of metric `name` in a collection, if it has any. */
+export function metricOf(batch: ResourceMetrics, name: string): MetricData | undefined {
+  return batch.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
 }
 
 /** A real engine (tracer provider, context manager) whose spans land in memory. */
@@ -64,13 +74,17 @@ export function testEngine(env: NodeJS.ProcessEnv = {}, propagation?: Propagatio
     contextManager: parts.contextManager,
     processors: [logs],
   });
+  const meterProvider = new MeterProvider({ resource });
+  const reader = meterProvider.addReader({ temporality: () => Temporality.CUMULATIVE, exponentialHistograms: false });
   return {
     ...parts,
     config,
     memory,
     logs,
     loggerProvider,
-    services: { tracerProvider: parts.tracerProvider, trace: parts.trace, loggerProvider, version: 'test' },
+    meterProvider,
+    collectMetrics: () => meterProvider.collect(reader),
+    services: { tracerProvider: parts.tracerProvider, trace: parts.trace, loggerProvider, meterProvider, version: 'test' },
   };
 }
 
