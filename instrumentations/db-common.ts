@@ -1,4 +1,5 @@
 import type { Config } from '../src/config/settings';
+import type { InstrumentationContext } from '../src/instrumentation/types';
 import {
   ATTR_DB_COLLECTION_NAME,
   ATTR_DB_NAMESPACE,
@@ -10,6 +11,8 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
+  DB_DURATION_BUCKETS,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
 } from '../src/semconv';
 import type { Attributes } from '../src/trace/types';
 
@@ -265,22 +268,70 @@ export function dbErrorAttributes(error: unknown): Attributes {
   return attributes;
 }
 
+/** The histogram every database instrumentation records db.client.operation.duration into. */
+export type DurationHistogram = { record(value: number, attributes?: Attributes): void };
+
+/** db.client.operation.duration, when a metrics reader is configured. */
+export function dbOperationDuration(ctx: InstrumentationContext): DurationHistogram | undefined {
+  return ctx.metrics.active
+    ? ctx.metrics.meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+        unit: 's',
+        description: 'Duration of database client operations.',
+        advice: { explicitBucketBoundaries: DB_DURATION_BUCKETS },
+      })
+    : undefined;
+}
+
+/** An operation being timed: where its duration goes, when it started, what it was. */
+export interface DbTiming {
+  readonly histogram: DurationHistogram;
+  readonly startMs: number;
+  /** The span's attributes at its start (the metric takes the conventions' subset of them). */
+  readonly attributes: Attributes;
+}
+
+export function startDbTiming(histogram: DurationHistogram | undefined, attributes: Attributes): DbTiming | undefined {
+  return histogram ? { histogram, startMs: performance.now(), attributes } : undefined;
+}
+
+/** The attributes db.client.operation.duration carries, of those a span has. */
+const METRIC_ATTRIBUTES = [
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_QUERY_SUMMARY,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+] as const;
+
 /**
  * The span of a finished operation: on an error, the exception, the error attributes and status
- * ERROR; then ended. Every database operation ends here, which makes it the one place the metrics
- * pipeline records db.client.operation.duration from.
+ * ERROR; then ended. With a timing, db.client.operation.duration is recorded too, whether or not
+ * the span was sampled. Every database operation ends here.
  */
 export function endDbSpan(
   span: { recordException(e: unknown): void; setAttributes(a: Attributes): unknown; setStatus(s: { code: 2; message: string }): unknown; end(): void },
   error: unknown,
   errorAttributes: (error: unknown) => Attributes = dbErrorAttributes,
+  timing?: DbTiming,
 ): void {
+  const failed = error ? errorAttributes(error) : undefined;
   if (error) {
     span.recordException(error);
-    span.setAttributes(errorAttributes(error));
+    span.setAttributes(failed!);
     span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
   }
   span.end();
+  if (timing) {
+    const measured: Attributes = {};
+    for (const key of METRIC_ATTRIBUTES) {
+      const v = timing.attributes[key];
+      if (v !== undefined) measured[key] = v;
+    }
+    if (failed) Object.assign(measured, failed);
+    timing.histogram.record((performance.now() - timing.startMs) / 1000, measured);
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 import type { Span } from '../src/trace/span';
 import type { NonRecordingSpan } from '../src/trace/span-context';
 import type { Attributes } from '../src/trace/types';
-import { dbErrorAttributes, endDbSpan } from './db-common';
+import { dbErrorAttributes, endDbSpan, type DbTiming } from './db-common';
 
 /**
  * What the redis (node-redis) and ioredis instrumentations share: the command text made safe
@@ -117,8 +117,8 @@ export function redisErrorAttributes(error: unknown): Attributes {
   return dbErrorAttributes(error);
 }
 
-export function endRedisSpan(span: Span | NonRecordingSpan, error: unknown): void {
-  endDbSpan(span, error, redisErrorAttributes);
+export function endRedisSpan(span: Span | NonRecordingSpan, error: unknown, timing?: DbTiming): void {
+  endDbSpan(span, error, redisErrorAttributes, timing);
 }
 
 /** The database index and the server of a connection URL (`redis://host:port/3`). */

@@ -60,3 +60,7 @@ export const ATTR_KOA_TYPE = 'koa.type';
 export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration';
 export const METRIC_HTTP_CLIENT_REQUEST_DURATION = 'http.client.request.duration';
 export const HTTP_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** The database conventions' operation duration metric and the buckets they advise (seconds). */
+export const METRIC_DB_CLIENT_OPERATION_DURATION = 'db.client.operation.duration';
+export const DB_DURATION_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];

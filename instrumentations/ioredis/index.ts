@@ -9,7 +9,7 @@
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import type { Attributes } from '../../src/trace/types';
-import { followPromise } from '../db-common';
+import { dbOperationDuration, followPromise, startDbTiming } from '../db-common';
 import { endRedisSpan, redisBatchSpan, redisCommandSpan, type RedisConnection } from '../redis-common';
 
 const CLIENT = 2;
@@ -48,6 +48,7 @@ function patch(ioredis: unknown, ctx: InstrumentationContext): void {
   const Redis = ioredis as { prototype?: { sendCommand?: AnyFn }; Pipeline?: { prototype?: { exec?: AnyFn } } };
   if (typeof Redis?.prototype?.sendCommand !== 'function') throw new TypeError('ioredis: Redis.prototype.sendCommand not found');
   const { trace, tracer } = ctx;
+  const duration = dbOperationDuration(ctx);
   const seen = new WeakSet<object>();
 
   /**
@@ -60,9 +61,11 @@ function patch(ioredis: unknown, ctx: InstrumentationContext): void {
     const caller = trace.contextManager.active();
     if (trace.isTracingSuppressed(caller)) return run();
     let span;
+    let timing;
     try {
       const { name, attributes } = make();
       span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
+      timing = startDbTiming(duration, attributes);
     } catch {
       return run();
     }
@@ -70,17 +73,17 @@ function patch(ioredis: unknown, ctx: InstrumentationContext): void {
     try {
       result = trace.contextManager.with(trace.setSpan(caller, span), run);
     } catch (error) {
-      endRedisSpan(span, error);
+      endRedisSpan(span, error, timing);
       throw error;
     }
     if (!result || typeof (result as Promise<unknown>).then !== 'function') {
-      endRedisSpan(span, undefined);
+      endRedisSpan(span, undefined, timing);
       return result;
     }
-    if (!withCallback) return followPromise(result as Promise<unknown>, (error) => endRedisSpan(span, error));
+    if (!withCallback) return followPromise(result as Promise<unknown>, (error) => endRedisSpan(span, error, timing));
     (result as Promise<unknown>).then(
-      () => endRedisSpan(span, undefined),
-      (error: unknown) => endRedisSpan(span, error),
+      () => endRedisSpan(span, undefined, timing),
+      (error: unknown) => endRedisSpan(span, error, timing),
     );
     return result;
   }

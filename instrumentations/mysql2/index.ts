@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Instrumentation, InstrumentationContext, PatchInfo } from '../../src/instrumentation/types';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
-import { dbErrorAttributes, endDbSpan, MYSQL, sqlSpan } from '../db-common';
+import { dbErrorAttributes, dbOperationDuration, endDbSpan, MYSQL, sqlSpan, startDbTiming, type DbTiming } from '../db-common';
 
 const CLIENT = 2;
 const VERSIONS = '>=3 <4';
@@ -60,6 +60,7 @@ function patchClasses(Connection: Proto | undefined, Pool: Proto | undefined, ct
     throw new TypeError('mysql2 Connection.prototype.query/execute not found');
   }
   const { trace, tracer } = ctx;
+  const duration = dbOperationDuration(ctx);
 
   /**
    * Runs `invoke` (the original query, execute or statement execute, with `args`) under a CLIENT
@@ -79,6 +80,7 @@ function patchClasses(Connection: Proto | undefined, Pool: Proto | undefined, ct
       ...(!socketPath && typeof config.port === 'number' ? { port: config.port } : {}),
     });
     const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
+    const timing = startDbTiming(duration, attributes);
     let ended = false;
     const end = (error: unknown) => {
       if (ended) return;
@@ -88,10 +90,11 @@ function patchClasses(Connection: Proto | undefined, Pool: Proto | undefined, ct
         const system = systemOf(conn);
         if (system && system !== 'mysql') {
           span.setAttribute('db.system.name', system);
+          attributes['db.system.name'] = system;
           if (name === 'mysql') span.updateName(system);
         }
       }
-      endWith(span, error);
+      endWith(span, error, timing);
     };
 
     // A callback (the last argument, or a Query command's onResult) gets the span ended first,
@@ -194,8 +197,8 @@ function patchClasses(Connection: Proto | undefined, Pool: Proto | undefined, ct
   }
 }
 
-function endWith(span: Span | NonRecordingSpan, error: unknown): void {
-  endDbSpan(span, error, mysqlErrorAttributes);
+function endWith(span: Span | NonRecordingSpan, error: unknown, timing?: DbTiming): void {
+  endDbSpan(span, error, mysqlErrorAttributes, timing);
 }
 
 /** `mysql2`: its exports carry the callback Connection and Pool classes. */

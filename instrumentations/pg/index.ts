@@ -16,7 +16,7 @@ import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
 import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../src/semconv';
 import type { Attributes } from '../../src/trace/types';
-import { endDbSpan, followPromise, POSTGRES, sqlSpan } from '../db-common';
+import { dbOperationDuration, endDbSpan, followPromise, POSTGRES, sqlSpan, startDbTiming, type DbTiming } from '../db-common';
 
 const CLIENT = 2;
 
@@ -29,8 +29,8 @@ interface PgClient {
   connectionParameters?: { database?: unknown; host?: unknown; port?: unknown };
 }
 
-function endWith(span: Span | NonRecordingSpan, error: unknown): void {
-  endDbSpan(span, error);
+function endWith(span: Span | NonRecordingSpan, error: unknown, timing?: DbTiming): void {
+  endDbSpan(span, error, undefined, timing);
 }
 
 interface Endpoint {
@@ -64,6 +64,7 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
   };
   if (!Client?.prototype?.query) throw new TypeError('pg.Client.prototype.query not found');
   const { trace, tracer } = ctx;
+  const duration = dbOperationDuration(ctx);
 
   ctx.shimmer.wrap(Client.prototype, 'query', (original: AnyFn) =>
     function query(this: PgClient, ...args: unknown[]) {
@@ -80,6 +81,7 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
         ...endpoint(this.connectionParameters ?? this),
       });
       const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
+      const timing = startDbTiming(duration, attributes);
 
       // A callback (last argument, or config.callback) gets the span ended first, and runs in the
       // caller's context, as it would have.
@@ -87,14 +89,14 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
       if (typeof args[last] === 'function') {
         const callback = args[last] as AnyFn;
         args[last] = function (this: unknown, err: unknown, ...rest: unknown[]) {
-          endWith(span, err);
+          endWith(span, err, timing);
           return trace.contextManager.with(caller, () => callback.call(this, err, ...rest));
         };
       } else if (config && typeof config === 'object' && typeof (config as { callback?: unknown }).callback === 'function') {
         const q = config as { callback: AnyFn };
         const callback = q.callback;
         q.callback = function (this: unknown, err: unknown, ...rest: unknown[]) {
-          endWith(span, err);
+          endWith(span, err, timing);
           return trace.contextManager.with(caller, () => callback.call(this, err, ...rest));
         };
       }
@@ -103,11 +105,11 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
       try {
         result = trace.contextManager.with(trace.setSpan(caller, span), () => original.apply(this, args));
       } catch (error) {
-        endWith(span, error);
+        endWith(span, error, timing);
         throw error;
       }
       if (typeof args[last] !== 'function' && result && typeof (result as Promise<unknown>).then === 'function') {
-        return followPromise(result as Promise<unknown>, (error) => endWith(span, error));
+        return followPromise(result as Promise<unknown>, (error) => endWith(span, error, timing));
       }
       return result;
     },

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { Instrumentation, InstrumentationContext, PatchInfo } from '../../src/instrumentation/types';
 import type { SpanLike } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
-import { followPromise } from '../db-common';
+import { dbOperationDuration, followPromise, startDbTiming } from '../db-common';
 import { endRedisSpan, parseRedisUrl, redisBatchSpan, redisCommandSpan, type RedisConnection } from '../redis-common';
 
 const CLIENT = 2;
@@ -74,6 +74,7 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
   if (!proto || typeof proto.sendCommand !== 'function') throw new TypeError('@redis/client: RedisClient.prototype.sendCommand not found');
   void exports;
   const { trace, tracer } = ctx;
+  const duration = dbOperationDuration(ctx);
   /** Our spans: a command a traced call makes underneath (an isolated client's sendCommand) is not traced again. */
   const ours = new WeakSet<SpanLike>();
 
@@ -85,9 +86,11 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
     const current = trace.getSpan(caller);
     if (current && ours.has(current)) return run();
     let span;
+    let timing;
     try {
       const { name, attributes } = make();
       span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
+      timing = startDbTiming(duration, attributes);
     } catch {
       return run();
     }
@@ -97,16 +100,16 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
     try {
       result = trace.contextManager.with(trace.setSpan(caller, span), run);
     } catch (error) {
-      endRedisSpan(span, error);
+      endRedisSpan(span, error, timing);
       throw error;
     }
     if (result && typeof (result as Promise<unknown>).then === 'function') {
       return followPromise(result as Promise<unknown>, (error) => {
         if (!error) onSuccess?.();
-        endRedisSpan(span, error);
+        endRedisSpan(span, error, timing);
       });
     }
-    endRedisSpan(span, undefined);
+    endRedisSpan(span, undefined, timing);
     return result;
   }
 
@@ -271,13 +274,14 @@ function patch(exports: unknown, ctx: InstrumentationContext, info: PatchInfo): 
         }
         const { name, attributes } = redisCommandSpan(commandName(redisArgs), redisArgs.slice(1), connection(client));
         const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
+        const timing = startDbTiming(duration, attributes);
         let ended = false;
         // Without a callback of the program's, an error goes to the client's 'error' event, as the
         // legacy methods do.
         const done = function (this: unknown, error: unknown, ...rest: unknown[]) {
           if (!ended) {
             ended = true;
-            endRedisSpan(span, error);
+            endRedisSpan(span, error, timing);
           }
           if (callback) return trace.contextManager.with(caller, () => callback.call(this, error, ...rest));
           if (error) client.emit('error', error);
