@@ -18,8 +18,11 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
+  ATTR_URL_SCHEME,
   ERROR_TYPE_OTHER,
+  HTTP_DURATION_BUCKETS,
   KNOWN_HTTP_METHODS,
+  METRIC_HTTP_CLIENT_REQUEST_DURATION,
 } from '../../src/semconv';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
@@ -41,14 +44,22 @@ interface UndiciRequest {
 type AnySpan = Span | NonRecordingSpan;
 
 /** One fetch call: its span once its first request exists, and whether it follows redirects. */
+/** http.client.request.duration of one fetch (its redirects included, as its span). */
+interface Timing {
+  readonly startMs: number;
+  readonly attributes: Attributes;
+}
+
 interface FetchCall {
   span?: AnySpan;
+  timing?: Timing;
   readonly follow: boolean;
   hops: number;
 }
 
 interface InFlight {
   readonly span: AnySpan;
+  readonly timing?: Timing;
   readonly call?: FetchCall;
   status?: number;
   /** A redirect the fetch will follow: the span goes on with the next request. */
@@ -115,26 +126,40 @@ function setup(ctx: InstrumentationContext): () => void {
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
   const inFlight = new WeakMap<object, InFlight>();
+  const duration = ctx.metrics.active
+    ? ctx.metrics.meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
+        unit: 's',
+        description: 'Duration of HTTP client requests.',
+        advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
+      })
+    : undefined;
 
   const end = (request: object, error?: unknown) => {
     const entry = inFlight.get(request);
     if (!entry) return;
     inFlight.delete(request);
     const { span, status } = entry;
+    let type: string | undefined;
     if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     if (error !== undefined) {
       span.recordException(error);
       const code = (error as { code?: unknown; name?: unknown }) ?? {};
-      span.setAttribute(
-        ATTR_ERROR_TYPE,
-        typeof code.code === 'string' ? code.code : typeof code.name === 'string' ? code.name : ERROR_TYPE_OTHER,
-      );
+      type = typeof code.code === 'string' ? code.code : typeof code.name === 'string' ? code.name : ERROR_TYPE_OTHER;
+      span.setAttribute(ATTR_ERROR_TYPE, type);
       span.setStatus({ code: ERROR, message: error instanceof Error ? error.message : String(error) });
     } else if (status !== undefined && status >= 400) {
-      span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      type = String(status);
+      span.setAttribute(ATTR_ERROR_TYPE, type);
       span.setStatus({ code: ERROR });
     }
     span.end();
+    const timing = entry.timing;
+    if (duration && timing) {
+      const measured: Attributes = { ...timing.attributes };
+      if (status !== undefined) measured[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+      if (type !== undefined) measured[ATTR_ERROR_TYPE] = type;
+      duration.record((performance.now() - timing.startMs) / 1000, measured);
+    }
   };
 
   const onCreate = (message: unknown) => {
@@ -145,18 +170,35 @@ function setup(ctx: InstrumentationContext): () => void {
     if (trace.isTracingSuppressed(caller)) return;
     const call = caller.getValue(FETCH_CALL) as FetchCall | undefined;
     let span: AnySpan;
+    let timing: Timing | undefined;
     if (call?.span) {
       // A redirect this fetch follows: the same span, one more hop.
       span = call.span;
+      timing = call.timing;
       span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, ++call.hops);
     } else {
       const described = requestAttributes(request, policy);
       if (!described || policy.excluded(described.attributes[ATTR_URL_FULL] as string)) return;
+      const a = described.attributes;
+      if (duration) {
+        timing = {
+          startMs: performance.now(),
+          attributes: {
+            [ATTR_HTTP_REQUEST_METHOD]: a[ATTR_HTTP_REQUEST_METHOD]!,
+            [ATTR_SERVER_ADDRESS]: a[ATTR_SERVER_ADDRESS]!,
+            [ATTR_SERVER_PORT]: a[ATTR_SERVER_PORT]!,
+            [ATTR_URL_SCHEME]: String(a[ATTR_URL_FULL]).slice(0, String(a[ATTR_URL_FULL]).indexOf(':')),
+          },
+        };
+      }
       policy.clientRequest?.record(described.attributes, (name) => headerValues(request.headers, name));
       span = tracer.startSpan(described.name, { kind: CLIENT, attributes: described.attributes }, caller);
-      if (call) call.span = span;
+      if (call) {
+        call.span = span;
+        call.timing = timing;
+      }
     }
-    inFlight.set(request, call ? { span, call } : { span });
+    inFlight.set(request, { span, ...(call ? { call } : {}), ...(timing ? { timing } : {}) });
     if (typeof request.addHeader !== 'function') return;
     const carrier: Record<string, unknown> = {};
     trace.propagation.inject(trace.setSpan(caller, span), carrier);

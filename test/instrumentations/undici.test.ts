@@ -8,7 +8,8 @@ import { Registry } from '../../src/instrumentation/registry';
 import { isWrapped, originalOf } from '../../src/instrumentation/shimmer';
 import { createPropagator, headerPropagation } from '../../src/propagation';
 import type { ReadableSpan } from '../../src/trace/types';
-import { testEngine } from '../helpers/engine';
+import type { HistogramDataPoint } from '../../src/metrics/types';
+import { metricOf, testEngine } from '../helpers/engine';
 
 /**
  * fetch and the undici package, in this process: the catalog entry's trigger on the global fetch,
@@ -119,6 +120,26 @@ describe('fetch', () => {
       assert.equal(span.attributes['error.type'], String(status));
       assert.equal(span.status.code, ERROR);
     }
+  });
+
+  it('http.client.request.duration: one measurement per fetch (its redirects included), by status', async () => {
+    const counts = async () => {
+      const m = metricOf(await engine.collectMetrics(), 'http.client.request.duration');
+      const out = new Map<string, number>();
+      for (const p of (m?.points ?? []) as HistogramDataPoint[]) {
+        const key = `${p.attributes['http.response.status_code']}|${p.attributes['error.type'] ?? ''}|${p.attributes['url.scheme']}|${p.attributes['server.address']}`;
+        out.set(key, (out.get(key) ?? 0) + p.count);
+      }
+      return out;
+    };
+    const before = await counts();
+    await (await fetch(`${base}/ok`)).text();
+    await (await fetch(`${base}/redirect/2`)).text();
+    await (await fetch(`${base}/missing`)).text();
+    const after = await counts();
+    const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+    assert.equal(delta('200||http|127.0.0.1'), 2, 'the redirected fetch is one measurement');
+    assert.equal(delta('404|404|http|127.0.0.1'), 1);
   });
 
   it('a refused connection: an ERROR span with the error code, and fetch still rejects as it would', async () => {
