@@ -5,7 +5,7 @@
  */
 import type { Config } from '../src/config/settings';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_ROUTE } from '../src/semconv';
-import { HTTP_SERVER_SPAN } from '../src/symbols';
+import { HTTP_SERVER_ROUTE, HTTP_SERVER_SPAN } from '../src/symbols';
 import type { Span } from '../src/trace/span';
 import type { Attributes } from '../src/trace/types';
 
@@ -124,15 +124,31 @@ export function serverSpanOf(req: unknown): Span | undefined {
   return span && typeof span.isRecording === 'function' && span.isRecording() ? span : undefined;
 }
 
+/** Whether the http instrumentation is following this request (its span records or not). */
+export function isServerRequest(req: unknown): boolean {
+  return !!req && typeof req === 'object' && (req as Record<symbol, unknown>)[HTTP_SERVER_SPAN] !== undefined;
+}
+
 /**
- * Records the matched route template (never the values of its parameters) as http.route and
- * names the span `{method} {route}`. The last route matched wins: a nested router's full path.
+ * Records the matched route template (never the values of its parameters) for the request: as
+ * http.route on its span, which it names `{method} {route}`, and on the request for
+ * http.server.request.duration, whether or not the span records. The last route matched wins: a
+ * nested router's full path.
  */
-export function setRoute(span: Span, route: string): void {
-  if (!route) return;
+export function setRoute(req: unknown, route: string): void {
+  if (!route || !req || typeof req !== 'object') return;
+  (req as Record<symbol, unknown>)[HTTP_SERVER_ROUTE] = route;
+  const span = serverSpanOf(req);
+  if (!span) return;
   span.setAttribute(ATTR_HTTP_ROUTE, route);
   const method = span.attributes[ATTR_HTTP_REQUEST_METHOD];
   span.updateName(`${method === '_OTHER' || typeof method !== 'string' ? 'HTTP' : method} ${route}`);
+}
+
+/** The route setRoute recorded for the request. */
+export function routeOf(req: unknown): string | undefined {
+  const route = req && typeof req === 'object' ? (req as Record<symbol, unknown>)[HTTP_SERVER_ROUTE] : undefined;
+  return typeof route === 'string' ? route : undefined;
 }
 
 const recorded = new WeakSet<object>();

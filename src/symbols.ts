@@ -15,3 +15,5 @@ export const WRAPPED_BY = Symbol.for('ts-otel-run.wrapped-by');
  * so that framework instrumentations can name it by route and record errors on it.
  */
 export const HTTP_SERVER_SPAN = Symbol.for('ts-otel-run.http.server-span');
+/** The route a framework matched for a request, on the request: known whether or not its span records. */
+export const HTTP_SERVER_ROUTE = Symbol.for('ts-otel-run.http.server-route');

@@ -9,7 +9,7 @@
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import { ATTR_EXPRESS_NAME, ATTR_EXPRESS_TYPE } from '../../src/semconv';
-import { recordHandlerError, serverSpanOf, setRoute } from '../http-common';
+import { isServerRequest, recordHandlerError, serverSpanOf, setRoute } from '../http-common';
 
 type Next = (err?: unknown) => unknown;
 type Handle = (this: unknown, req: unknown, res: unknown, next: Next) => unknown;
@@ -58,11 +58,10 @@ function patch(express: unknown, ctx: InstrumentationContext): void {
   // The route that will handle the request: its path below the mount points of its routers.
   ctx.shimmer.wrap(RouteProto, 'dispatch', (original: Handle) =>
     function dispatch(this: unknown, req: unknown, res: unknown, next: Next) {
-      const span = ctx.isEnabled() ? serverSpanOf(req) : undefined;
-      if (span) {
+      if (ctx.isEnabled() && isServerRequest(req)) {
         const base = (req as RequestLike).baseUrl;
         const path = (this as { path?: unknown }).path;
-        setRoute(span, `${typeof base === 'string' ? base : ''}${routePath(path)}` || '/');
+        setRoute(req, `${typeof base === 'string' ? base : ''}${routePath(path)}` || '/');
       }
       return original.call(this, req, res, next);
     },

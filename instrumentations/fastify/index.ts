@@ -6,7 +6,7 @@
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import { ATTR_FASTIFY_NAME, ATTR_FASTIFY_TYPE } from '../../src/semconv';
-import { recordHandlerError, serverSpanOf, setRoute } from '../http-common';
+import { isServerRequest, recordHandlerError, serverSpanOf, setRoute } from '../http-common';
 
 interface FastifyRequestLike {
   raw?: unknown;
@@ -26,12 +26,12 @@ const handlerSpans = new WeakMap<object, { end(): void }>();
 function addHooks(instance: FastifyLike, ctx: InstrumentationContext): void {
   // Callback-style hooks (no promise made per request).
   instance.addHook('onRequest', (request: unknown, _reply: unknown, done: unknown) => {
-    const span = ctx.isEnabled() ? serverSpanOf((request as FastifyRequestLike).raw) : undefined;
-    if (span) {
+    const raw = (request as FastifyRequestLike).raw;
+    if (ctx.isEnabled() && isServerRequest(raw)) {
       const r = request as FastifyRequestLike;
       // routeOptions.url from Fastify 4.10 on; routerPath before (deprecated, gone in 5).
       const route = r.routeOptions?.url ?? r.routerPath;
-      if (typeof route === 'string' && route) setRoute(span, route);
+      if (typeof route === 'string' && route) setRoute(raw, route);
     }
     (done as () => void)();
   });

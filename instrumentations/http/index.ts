@@ -36,7 +36,7 @@ import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
 import { HTTP_SERVER_SPAN } from '../../src/symbols';
-import { httpPolicy, type HttpPolicy } from '../http-common';
+import { httpPolicy, routeOf, type HttpPolicy } from '../http-common';
 
 const SERVER = 1;
 const CLIENT = 2;
@@ -166,7 +166,7 @@ type Histogram = { record(value: number, attributes?: Attributes): void };
 /**
  * http.server.request.duration for a finished request, with the attributes the stable HTTP
  * conventions require: method, scheme, status, protocol version, the route a framework matched
- * (read from the span, so known for recorded requests), and error.type on failure.
+ * (recorded on the request, so known whether or not the span records), and error.type on failure.
  */
 function recordServerDuration(
   histogram: Histogram,
@@ -183,8 +183,8 @@ function recordServerDuration(
   const status = res.headersSent ? res.statusCode : undefined;
   if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
   const spanAttributes = (span as Span).attributes;
-  const route = spanAttributes?.[ATTR_HTTP_ROUTE];
-  if (typeof route === 'string') attributes[ATTR_HTTP_ROUTE] = route;
+  const route = routeOf(req);
+  if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
   if (status !== undefined && status >= 500) attributes[ATTR_ERROR_TYPE] = (spanAttributes?.[ATTR_ERROR_TYPE] as string | undefined) ?? String(status);
   else if (aborted) attributes[ATTR_ERROR_TYPE] = ERROR_TYPE_OTHER;
   histogram.record((performance.now() - startMs) / 1000, attributes);

@@ -6,7 +6,7 @@
  */
 import type { Instrumentation, InstrumentationContext } from '../../src/instrumentation/types';
 import { ATTR_KOA_NAME, ATTR_KOA_TYPE } from '../../src/semconv';
-import { recordHandlerError, serverSpanOf, setRoute } from '../http-common';
+import { isServerRequest, recordHandlerError, serverSpanOf, setRoute } from '../http-common';
 
 interface KoaContext {
   req?: unknown;
@@ -28,12 +28,12 @@ function patch(exports: unknown, ctx: InstrumentationContext): void {
   // The route is known once the router has matched: name the span when the middleware is done.
   ctx.shimmer.wrap(proto, 'handleRequest', (original: HandleRequest) =>
     function handleRequest(this: unknown, koaCtx: KoaContext, fnMiddleware: (c: KoaContext) => Promise<unknown>) {
-      const span = ctx.isEnabled() ? serverSpanOf(koaCtx?.req) : undefined;
-      if (!span) return original.call(this, koaCtx, fnMiddleware);
+      const req = koaCtx?.req;
+      if (!ctx.isEnabled() || !isServerRequest(req)) return original.call(this, koaCtx, fnMiddleware);
       const named = (c: KoaContext) => {
         const done = () => {
           const route = routeOf(c);
-          if (route) setRoute(span, route);
+          if (route) setRoute(req, route);
         };
         return fnMiddleware(c).then(
           (value) => {
@@ -42,7 +42,8 @@ function patch(exports: unknown, ctx: InstrumentationContext): void {
           },
           (error: unknown) => {
             done();
-            recordHandlerError(span, error);
+            const span = serverSpanOf(req);
+            if (span) recordHandlerError(span, error);
             throw error;
           },
         );

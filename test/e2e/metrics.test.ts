@@ -112,6 +112,29 @@ describe('temporality, intervals and the natural end', () => {
     assert.equal(server.data_points[0].count, 3);
   });
 
+  it("http.route from the framework even when the request's span is not sampled", async () => {
+    const r = await launcher(['node', app('express-app.cjs')], {
+      env: cleanEnv({ OTEL_METRICS_EXPORTER: 'console', OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'always_off' }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stderr.split('\n').some((l) => l.startsWith('{"name"')), 'no span was sampled');
+    const server = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{"metric"'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.metric === 'http.server.request.duration');
+    assert.equal(server.data_points[0].attributes['http.route'], '/users/:id');
+  });
+
+  it('excluded URLs make no measurements', async () => {
+    const service = unique('excluded');
+    const r = await launcher(['--excluded_urls', '/r[02]$', 'node', app('serve-and-exit.cjs'), '5', 'exit'], { env: otlpEnv('http/protobuf', service) });
+    assert.equal(r.code, 0, r.stderr);
+    await receiver.waitFor(() => counted(service, 'http.client.request.duration', true) >= 3);
+    assert.equal(counted(service, 'http.server.request.duration', true), 3);
+    assert.equal(counted(service, 'http.client.request.duration', true), 3);
+  });
+
   it('OTEL_METRICS_EXPORTER=none: nothing is measured', async () => {
     const service = unique('none');
     const r = await launcher(['node', app('serve-and-exit.cjs'), '3', 'exit'], { env: otlpEnv('http/protobuf', service, { OTEL_METRICS_EXPORTER: 'none' }) });
