@@ -49,17 +49,42 @@ export function temporalityPreference(preference: 'cumulative' | 'delta' | 'lowm
 
 const INSTRUMENT_NAME = /^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/;
 
-/** A stable key of an attribute set: its valid entries, sorted by key. */
+/**
+ * A stable key of an attribute set: its entries sorted by key, each value tagged by its type (so
+ * that 200 and "200" differ). Plain concatenation: this runs on every measurement, and
+ * JSON.stringify per entry costs several times as much. A string holding the separators, and
+ * arrays, are written with JSON.stringify, which cannot collide with the tagged forms.
+ */
 function attributesKey(attributes: Attributes | undefined): string {
   if (!attributes) return '';
   const keys = Object.keys(attributes);
-  if (keys.length === 0) return '';
-  if (keys.length > 1) keys.sort();
+  const n = keys.length;
+  if (n === 0) return '';
+  // Most programs pass their attributes in the same order every time: sort only when needed.
+  for (let i = 1; i < n; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
   let key = '';
-  for (const k of keys) {
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
     const v = attributes[k];
     if (v === undefined || v === null) continue;
-    key += `${JSON.stringify(k)}:${JSON.stringify(v)},`;
+    switch (typeof v) {
+      case 'string':
+        key += v.includes('\u0001') || k.includes('\u0001') ? `j${JSON.stringify([k, v])}\u0001` : `${k}\u0001s${v}\u0001`;
+        break;
+      case 'number':
+        key += `${k}\u0001n${v}\u0001`;
+        break;
+      case 'boolean':
+        key += `${k}\u0001b${v ? 1 : 0}\u0001`;
+        break;
+      default:
+        key += `j${JSON.stringify([k, v])}\u0001`;
+    }
   }
   return key;
 }
@@ -90,11 +115,21 @@ export interface InstrumentOptions {
 }
 
 /** One instrument's series for one reader. */
+const LEAF = Symbol('series');
+type TrieNode = Map<unknown, unknown>;
+
+/** One instrument's series for one reader. */
 class Store {
   readonly series = new Map<string, Series>();
   /** Observable instruments in delta temporality: the previous observation of each series. */
   readonly previous = new Map<string, number>();
   lastCollect: HrTime;
+  /**
+   * The measurement path's index: attribute name → value → … → the series. Map lookups of the
+   * program's (usually constant, so already hashed) strings, where a key built per measurement
+   * would be hashed afresh every time.
+   */
+  private readonly trie: TrieNode = new Map();
 
   constructor(
     private readonly make: () => Accumulation,
@@ -104,26 +139,75 @@ class Store {
     this.lastCollect = created;
   }
 
-  get(key: string, attributes: Attributes | undefined): Accumulation {
-    let s = this.series.get(key);
-    if (s) return s.acc;
-    if (this.series.size >= this.limit - 1) {
-      // At the limit: one series is kept for the overflow, with every later attribute set in it.
-      const overflowKey = '\u0000overflow';
-      s = this.series.get(overflowKey);
-      if (!s) {
-        s = { attributes: OVERFLOW_ATTRIBUTES, acc: this.make(), start: this.lastCollect };
-        this.series.set(overflowKey, s);
-      }
-      return s.acc;
+  /** The accumulation for `attributes`, whose names `keys` lists in sorted order. */
+  get(keys: readonly string[], attributes: Attributes | undefined): Accumulation {
+    let node: TrieNode | undefined = this.trie;
+    for (let i = 0; i < keys.length && node; i++) {
+      const k = keys[i]!;
+      const v = attributes![k];
+      if (v === undefined || v === null) continue;
+      const byValue = node.get(k) as TrieNode | undefined;
+      node = byValue?.get(Array.isArray(v) ? JSON.stringify(v) : v) as TrieNode | undefined;
     }
-    s = { attributes: copyAttributes(attributes), acc: this.make(), start: now() };
-    this.series.set(key, s);
+    const found = node?.get(LEAF) as Series | undefined;
+    if (found) return found.acc;
+    return this.slowGet(keys, attributes);
+  }
+
+  /** A new attribute set (or one past the limit): keyed by string, indexed for the next time. */
+  private slowGet(keys: readonly string[], attributes: Attributes | undefined): Accumulation {
+    const key = attributesKey(attributes);
+    let s = this.series.get(key);
+    if (!s) {
+      if (this.series.size >= this.limit - 1) {
+        // At the limit: one series is kept for the overflow, with every later attribute set in it.
+        const overflowKey = '\u0000overflow';
+        s = this.series.get(overflowKey);
+        if (!s) {
+          s = { attributes: OVERFLOW_ATTRIBUTES, acc: this.make(), start: this.lastCollect };
+          this.series.set(overflowKey, s);
+        }
+        return s.acc;
+      }
+      s = { attributes: copyAttributes(attributes), acc: this.make(), start: now() };
+      this.series.set(key, s);
+    }
+    let node = this.trie;
+    for (const k of keys) {
+      const v = attributes![k];
+      if (v === undefined || v === null) continue;
+      let byValue = node.get(k) as TrieNode | undefined;
+      if (!byValue) node.set(k, (byValue = new Map()));
+      const value = Array.isArray(v) ? JSON.stringify(v) : v;
+      let next = byValue.get(value) as TrieNode | undefined;
+      if (!next) byValue.set(value, (next = new Map()));
+      node = next;
+    }
+    node.set(LEAF, s);
     return s.acc;
+  }
+
+  /** Forgets a series (delta temporality, nothing recorded since the last collection). */
+  delete(key: string): void {
+    this.series.delete(key);
+    // Rebuilt lazily: the next measurement of a forgotten set takes the slow path once.
+    this.trie.clear();
   }
 }
 
+/** The attribute names, sorted (most programs pass them in the same order every time: sort only then). */
+function sortedKeys(attributes: Attributes | undefined): string[] {
+  if (!attributes) return [];
+  const keys = Object.keys(attributes);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) return keys.sort();
+  }
+  return keys;
+}
+
 export type Callback = (result: { observe(value: number, attributes?: Attributes): void }) => void | Promise<void>;
+/** A callback that observes several observable instruments at once (the API's batch callback). */
+export type BatchCallback = (result: { observe(observable: object, value: number, attributes?: Attributes): void }) => void | Promise<void>;
 
 class InstrumentState {
   readonly stores: Store[] = [];
@@ -162,9 +246,9 @@ class InstrumentState {
       }
       return;
     }
-    const key = attributesKey(attributes);
+    const keys = sortedKeys(attributes);
     const stores = this.stores;
-    for (let i = 0; i < stores.length; i++) stores[i]!.get(key, attributes).record(value);
+    for (let i = 0; i < stores.length; i++) stores[i]!.get(keys, attributes).record(value);
   }
 
   /** Runs the callbacks of an observable instrument into each store (a fresh observation). */
@@ -188,8 +272,8 @@ class InstrumentState {
     }
     const apply = () => {
       for (const store of this.stores) {
-        for (const [key, { attributes, value }] of observed) {
-          const acc = store.get(key, attributes);
+        for (const { attributes, value } of observed.values()) {
+          const acc = store.get(sortedKeys(attributes), attributes);
           acc.reset();
           acc.record(value);
         }
@@ -216,7 +300,7 @@ class InstrumentState {
     for (const [key, s] of store.series) {
       if (!s.acc.touched) {
         if (delta || observable) {
-          if (delta) store.series.delete(key);
+          if (delta) store.delete(key);
           continue;
         }
       }
@@ -265,9 +349,81 @@ class InstrumentState {
 const NOOP_SYNC = Object.freeze({ add() {}, record() {} });
 const NOOP_OBSERVABLE = Object.freeze({ addCallback() {}, removeCallback() {} });
 
+/** The instrument behind each observable a meter handed out, for batch callbacks. */
+const observableStates = new WeakMap<object, InstrumentState>();
+
+/**
+ * A batch callback, run once per collection and turned into one callback per instrument it
+ * observes. A collection runs every instrument's callbacks in one synchronous pass (`collect`,
+ * `collectSync`): the first of them runs the batch callback, the others of that pass take their
+ * share of its observations, and the next pass runs it again.
+ */
+class BatchObservation {
+  private run: { readonly observed: Map<InstrumentState, [number, Attributes | undefined][]>; done?: Promise<void> } | undefined;
+  readonly perInstrument = new Map<InstrumentState, Callback>();
+
+  constructor(
+    readonly callback: BatchCallback,
+    readonly states: ReadonlySet<InstrumentState>,
+    private readonly diag: Diag | undefined,
+  ) {
+    for (const state of states) this.perInstrument.set(state, (result) => this.deliver(state, result));
+  }
+
+  /** What instrument `state`'s callback does: hands on its share of this pass's observations. */
+  private deliver(state: InstrumentState, result: Parameters<Callback>[0]): void | Promise<void> {
+    const run = this.current();
+    const put = () => {
+      for (const [value, attributes] of run.observed.get(state) ?? []) result.observe(value, attributes);
+    };
+    if (!run.done) return put();
+    return run.done.then(put);
+  }
+
+  /** The observations of this pass: the batch callback runs on the pass's first call. */
+  private current(): NonNullable<BatchObservation['run']> {
+    if (this.run) return this.run;
+    const run: NonNullable<BatchObservation['run']> = { observed: new Map() };
+    this.run = run;
+    queueMicrotask(() => {
+      if (this.run === run) this.run = undefined;
+    });
+    const result = {
+      observe: (observable: object, value: number, attributes?: Attributes) => {
+        const state = observable && typeof observable === 'object' ? observableStates.get(observable) : undefined;
+        // Instruments the callback was not registered with are not its to observe.
+        if (!state || !this.states.has(state)) return;
+        let list = run.observed.get(state);
+        if (!list) run.observed.set(state, (list = []));
+        list.push([value, attributes]);
+      },
+    };
+    const failed = (e: unknown) => this.diag?.debug(`a batch observable callback failed: ${e instanceof Error ? e.message : String(e)}`);
+    try {
+      const r = this.callback(result);
+      if (r && typeof (r as Promise<void>).then === 'function') run.done = (r as Promise<void>).then(() => undefined, failed);
+    } catch (e) {
+      failed(e);
+    }
+    return run;
+  }
+}
+
+/** The instruments behind `observables` (those this engine made; anything else is left out). */
+function statesOf(observables: readonly object[]): Set<InstrumentState> {
+  const states = new Set<InstrumentState>();
+  if (!Array.isArray(observables)) return states;
+  for (const o of observables) {
+    const state = o && typeof o === 'object' ? observableStates.get(o) : undefined;
+    if (state) states.add(state);
+  }
+  return states;
+}
+
 /** A meter: the instruments of one instrumentation scope. Its API is @opentelemetry/api's Meter. */
 export class Meter {
   readonly instruments = new Map<string, InstrumentState>();
+  private readonly batches: BatchObservation[] = [];
 
   constructor(
     private readonly provider: MeterProvider,
@@ -312,7 +468,7 @@ export class Meter {
   private observable(name: string, type: InstrumentType, options?: InstrumentOptions) {
     const state = this.instrument(name, type, options);
     if (!state) return NOOP_OBSERVABLE;
-    return {
+    const observable = {
       addCallback: (cb: Callback) => {
         if (typeof cb === 'function' && !state.callbacks.includes(cb)) state.callbacks.push(cb);
       },
@@ -321,6 +477,36 @@ export class Meter {
         if (i >= 0) state.callbacks.splice(i, 1);
       },
     };
+    observableStates.set(observable, state);
+    return observable;
+  }
+
+  private findBatch(callback: BatchCallback, states: ReadonlySet<InstrumentState>): number {
+    return this.batches.findIndex((b) => b.callback === callback && b.states.size === states.size && [...states].every((s) => b.states.has(s)));
+  }
+
+  /**
+   * Registers a callback that observes several observable instruments (made by this engine) in
+   * one go, once per collection. The same callback with the same instruments is registered once.
+   */
+  addBatchObservableCallback(callback: BatchCallback, observables: readonly object[]): void {
+    if (typeof callback !== 'function') return;
+    const states = statesOf(observables);
+    if (states.size === 0 || this.findBatch(callback, states) >= 0) return;
+    const batch = new BatchObservation(callback, states, this.provider.diag);
+    this.batches.push(batch);
+    for (const [state, cb] of batch.perInstrument) state.callbacks.push(cb);
+  }
+
+  /** Undoes `addBatchObservableCallback` with the same callback and instruments. */
+  removeBatchObservableCallback(callback: BatchCallback, observables: readonly object[]): void {
+    const i = this.findBatch(callback, statesOf(observables));
+    if (i < 0) return;
+    const [batch] = this.batches.splice(i, 1);
+    for (const [state, cb] of batch!.perInstrument) {
+      const at = state.callbacks.indexOf(cb);
+      if (at >= 0) state.callbacks.splice(at, 1);
+    }
   }
 
   createCounter(name: string, options?: InstrumentOptions): { add(value: number, attributes?: Attributes): void } {
@@ -440,6 +626,8 @@ export interface MeterLike {
   createObservableCounter(name: string, options?: InstrumentOptions): { addCallback(cb: Callback): void; removeCallback(cb: Callback): void };
   createObservableUpDownCounter(name: string, options?: InstrumentOptions): { addCallback(cb: Callback): void; removeCallback(cb: Callback): void };
   createObservableGauge(name: string, options?: InstrumentOptions): { addCallback(cb: Callback): void; removeCallback(cb: Callback): void };
+  addBatchObservableCallback(callback: BatchCallback, observables: readonly object[]): void;
+  removeBatchObservableCallback(callback: BatchCallback, observables: readonly object[]): void;
 }
 
 /** A meter whose instruments record nothing: no metrics reader is configured. */
@@ -451,4 +639,6 @@ export const NOOP_METER: MeterLike = Object.freeze({
   createObservableCounter: () => NOOP_OBSERVABLE,
   createObservableUpDownCounter: () => NOOP_OBSERVABLE,
   createObservableGauge: () => NOOP_OBSERVABLE,
+  addBatchObservableCallback: () => undefined,
+  removeBatchObservableCallback: () => undefined,
 });

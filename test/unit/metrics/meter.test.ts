@@ -42,6 +42,24 @@ describe('MeterProvider: synchronous instruments', () => {
     assert.equal(values(m).length, 2, 'a series without new measurements is still reported');
   });
 
+  it('attribute sets are told apart by type and content: 200 and "200", arrays, missing and null values', () => {
+    const { provider, reader, meter } = setup();
+    const c = meter.createCounter('c');
+    c.add(1, { status: 200 });
+    c.add(1, { status: '200' });
+    c.add(1, { tags: ['a', 'b'] });
+    c.add(1, { tags: ['a', 'b'] });
+    c.add(1, { tags: ['ab'] });
+    c.add(1, { status: 200, gone: undefined } as never);
+    c.add(1, { status: 200, nothing: null } as never);
+    assert.deepEqual(values(metric(provider.collectSync(reader), 'c')), [
+      [{ status: 200 }, 3],
+      [{ status: '200' }, 1],
+      [{ tags: ['a', 'b'] }, 2],
+      [{ tags: ['ab'] }, 1],
+    ]);
+  });
+
   it('delta: each collection reports what happened since the previous one; quiet series are left out', () => {
     const { provider, reader, meter } = setup(DELTA);
     const c = meter.createCounter('hits');
@@ -60,6 +78,8 @@ describe('MeterProvider: synchronous instruments', () => {
     const p2 = (second.points as NumberDataPoint[])[0]!;
     assert.deepEqual(p2.startTime, p1.time, 'the next interval starts where the last ended');
     assert.equal(metric(provider.collectSync(reader), 'hits'), undefined, 'nothing new: nothing reported');
+    c.add(4, { b: 1 });
+    assert.deepEqual(values(metric(provider.collectSync(reader), 'hits')), [[{ b: 1 }, 4]], 'a forgotten series comes back');
   });
 
   it('delta preference keeps up-down counters cumulative; lowmemory makes only counters and histograms delta', () => {
