@@ -55,6 +55,8 @@ class State {
       metrics: Object.freeze({
         meter: services.meterProvider?.active ? services.meterProvider.getMeter(entry.id, services.version) : NOOP_METER,
         active: !!services.meterProvider?.active,
+        getMeter: (name: string, version?: string, options?: { schemaUrl?: string }) =>
+          services.meterProvider?.active ? services.meterProvider.getMeter(name, version, options) : NOOP_METER,
       }),
     });
   }

@@ -75,6 +75,11 @@ export interface MetricServices {
   readonly meter: MeterLike;
   /** Whether any metrics reader is configured: instrumentations skip measuring when not. */
   readonly active: boolean;
+  /**
+   * Meters of any scope, for the @opentelemetry/api bridge: the same meter for the same name,
+   * version and schema URL; a no-op meter when no metrics reader is configured.
+   */
+  getMeter(name: string, version?: string, options?: { schemaUrl?: string }): MeterLike;
 }
 
 export interface InstrumentationContext {

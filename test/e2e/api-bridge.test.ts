@@ -60,4 +60,34 @@ describe('the @opentelemetry/api bridge', () => {
     assert.match(r.stderr, /ts-otel-run: warn: @opentelemetry\/api: the program registered its own OpenTelemetry SDK \(tracer provider\)/);
     assert.equal(spans(r.stderr).length, 0);
   });
+
+  it('instruments made through the metrics API are exported with the rest (OTEL_METRICS_EXPORTER=console)', async () => {
+    const r = await launcher(['node', app('api-metrics.cjs')], { env: cleanEnv({ OTEL_METRICS_EXPORTER: 'console' }) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lastJson(r.stdout), { noop: false });
+    const metrics = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{"metric"'))
+      .map((l) => JSON.parse(l));
+    const orders = metrics.find((m) => m.metric === 'shop.orders');
+    assert.ok(orders, r.stderr);
+    assert.equal(orders.kind, 'sum');
+    assert.equal(orders.monotonic, true);
+    assert.equal(orders.unit, '{order}');
+    assert.equal(orders.description, 'Orders placed');
+    assert.deepEqual(orders.scope, { name: 'shop', version: '2.0.0' });
+    assert.equal(orders.data_points.length, 1);
+    assert.deepEqual(orders.data_points[0].attributes, { plan: 'pro' });
+    assert.equal(orders.data_points[0].value, 3);
+    const open = metrics.find((m) => m.metric === 'shop.open');
+    assert.equal(open?.kind, 'gauge', r.stderr);
+    assert.equal(open.data_points[0].value, 4);
+  });
+
+  it('without a metrics exporter, the metrics API is left as the program found it', async () => {
+    const r = await launcher(['node', app('api-metrics.cjs')], { env: cleanEnv() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lastJson(r.stdout), { noop: true });
+    assert.equal(r.stderr, '');
+  });
 });
