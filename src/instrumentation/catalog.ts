@@ -27,6 +27,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   { id: '@opentelemetry/api', modules: ['@opentelemetry/api'], load: load('opentelemetry-api') },
   { id: '@opentelemetry/api-logs', modules: ['@opentelemetry/api-logs'], load: load('opentelemetry-api-logs') },
   { id: 'console', modules: [], eager: true, load: load('console') },
+  { id: 'runtime-node', modules: [], eager: true, load: load('runtime-node') },
   { id: 'pino', modules: ['pino'], load: load('pino') },
   { id: 'winston', modules: ['winston'], load: load('winston') },
   { id: 'bunyan', modules: ['bunyan'], load: load('bunyan') },

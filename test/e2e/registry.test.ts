@@ -63,7 +63,15 @@ describe('what is patched, and what is said about it', () => {
   it('at info: one start-up line with service, exporters and their final URLs, instrumentations', async () => {
     const r = await launcher(
       ['--log_level', 'info', '--service_name', 'shop', '--traces_exporter', 'console', '--exporter_otlp_protocol', 'grpc', 'node', '-e', '0'],
-      { env: cleanEnv({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs.example:9999/ingest', OTEL_LOGS_EXPORTER: 'otlp' }) },
+      {
+        // No runtime metrics: with nothing measured, nothing is sent to the (absent) collector.
+        env: cleanEnv({
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs.example:9999/ingest',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime-node',
+        }),
+      },
     );
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
