@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Receiver } from '../../src/receiver';
-import type { ReceivedHistogram, ReceivedMetric } from '../../src/receiver/types';
+import type { ReceivedExponentialHistogram, ReceivedHistogram, ReceivedMetric } from '../../src/receiver/types';
 import { app, bareEnv, cleanEnv, launcher } from '../helpers/run';
 
 /**
@@ -100,6 +100,26 @@ describe('temporality, intervals and the natural end', () => {
     const exports = metricsOf(service, 'http.server.request.duration') as ReceivedHistogram[];
     assert.ok(exports.every((m) => m.aggregationTemporalityName === 'DELTA'));
     assert.equal(counted(service, 'http.server.request.duration', false), REQUESTS);
+  });
+
+  it('base-2 exponential histograms when asked for: every request counted, over each protocol', async () => {
+    for (const protocol of PROTOCOLS) {
+      const service = unique('exponential');
+      const r = await launcher(['node', app('serve-and-exit.cjs'), String(REQUESTS), 'exit'], {
+        env: otlpEnv(protocol, service, { OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'base2_exponential_bucket_histogram' }),
+      });
+      assert.equal(r.code, 0, r.stderr);
+      await receiver.waitFor(() => metricsOf(service, 'http.server.request.duration').length > 0);
+      const m = metricsOf(service, 'http.server.request.duration').pop() as unknown as ReceivedExponentialHistogram;
+      assert.equal(m.type, 'exponentialHistogram', protocol);
+      const points = m.dataPoints;
+      assert.equal(points.reduce((n, p) => n + Number(p.count), 0), REQUESTS, protocol);
+      for (const p of points) {
+        const inBuckets = p.positive.bucketCounts.reduce((n: number, c) => n + Number(c), 0) + Number(p.zeroCount);
+        assert.equal(inBuckets, Number(p.count), 'every measurement in a bucket');
+        assert.ok(p.scale <= 20);
+      }
+    }
   });
 
   it('OTEL_METRICS_EXPORTER=console: the collection at the end is written to stderr', async () => {
