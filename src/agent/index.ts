@@ -129,7 +129,9 @@ function metricReaders(
   for (const name of config.OTEL_METRICS_EXPORTER) {
     if (name === 'console') {
       const preferences = { temporality: () => Temporality.CUMULATIVE, exponentialHistograms: false };
-      readers.push(new PeriodicExportingMetricReader(meterProvider, new ConsoleMetricExporter(), preferences, periodic, diag.child('console')));
+      readers.push(
+        new PeriodicExportingMetricReader(meterProvider, new ConsoleMetricExporter(), preferences, { ...periodic, synchronous: true }, diag.child('console')),
+      );
     }
     if (name === 'prometheus') {
       // Pulled, not pushed: each scrape collects. Cumulative and explicit buckets, as Prometheus reads them.
@@ -229,7 +231,14 @@ export function startAgent(config: Config, diag: Diag): Agent {
         ...readers.map((r) => r.forceFlush(final).catch(() => undefined)),
       ]).then(() => undefined);
     },
-    flushSync: () => exitHandOff(exitSources, config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT, diag),
+    flushSync: () => {
+      // The console writes synchronously: its last collection needs no hand-off.
+      for (const reader of readers) {
+        if (!reader.synchronous) continue;
+        for (const batch of reader.takePending()) reader.exporter.export(batch, () => undefined);
+      }
+      exitHandOff(exitSources, config.TS_OTEL_RUN_SHUTDOWN_TIMEOUT, diag);
+    },
     onFatal: (error) => {
       // The span the program was in when it died: record why, and end it so that it is exported.
       const span = getSpan(tracing.contextManager.active());

@@ -9,6 +9,8 @@ export interface PeriodicReaderOptions {
   readonly intervalMs: number;
   /** OTEL_METRIC_EXPORT_TIMEOUT */
   readonly timeoutMs: number;
+  /** The exporter finishes within its export call (the console): the exit needs no hand-off. */
+  readonly synchronous?: boolean;
 }
 
 const isEmpty = (batch: ResourceMetrics) => batch.scopeMetrics.length === 0;
@@ -36,6 +38,10 @@ export class PeriodicExportingMetricReader {
     private readonly diag: Diag,
   ) {
     this.index = provider.addReader(preferences);
+  }
+
+  get synchronous(): boolean {
+    return this.options.synchronous === true;
   }
 
   start(): void {

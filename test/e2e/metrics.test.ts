@@ -122,15 +122,17 @@ describe('temporality, intervals and the natural end', () => {
     }
   });
 
-  it('OTEL_METRICS_EXPORTER=console: the collection at the end is written to stderr', async () => {
-    const r = await launcher(['node', app('serve-and-exit.cjs'), '3', 'natural'], { env: cleanEnv({ OTEL_METRICS_EXPORTER: 'console' }) });
-    assert.equal(r.code, 0, r.stderr);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"metric"')).map((l) => JSON.parse(l));
-    const server = lines.find((l) => l.metric === 'http.server.request.duration');
-    assert.ok(server, r.stderr);
-    assert.equal(server.kind, 'histogram');
-    assert.equal(server.data_points[0].count, 3);
-  });
+  for (const how of ['natural', 'exit'] as const) {
+    it(`OTEL_METRICS_EXPORTER=console, ${how === 'exit' ? 'process.exit(0)' : 'a natural end'}: the last collection is written to stderr`, async () => {
+      const r = await launcher(['node', app('serve-and-exit.cjs'), '3', how], { env: cleanEnv({ OTEL_METRICS_EXPORTER: 'console' }) });
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"metric"')).map((l) => JSON.parse(l));
+      const server = lines.filter((l) => l.metric === 'http.server.request.duration');
+      assert.equal(server.length, 1, r.stderr);
+      assert.equal(server[0].kind, 'histogram');
+      assert.equal(server[0].data_points[0].count, 3);
+    });
+  }
 
   it("http.route from the framework even when the request's span is not sampled", async () => {
     const r = await launcher(['node', app('express-app.cjs')], {
