@@ -240,7 +240,7 @@ export const SETTINGS = {
     type: oneOf(['trace_based', 'always_on', 'always_off']),
     group: 'Metrics',
     default: 'trace_based',
-    help: 'Which measurements may become exemplars',
+    help: 'Which measurements may become exemplars (accepted and checked; this version records no exemplars yet)',
   },
   OTEL_EXPORTER_PROMETHEUS_HOST: { type: str, group: 'Metrics', default: 'localhost', help: 'Address the Prometheus scrape endpoint binds' },
   OTEL_EXPORTER_PROMETHEUS_PORT: {
