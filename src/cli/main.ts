@@ -13,7 +13,7 @@ export class UsageError extends Error {}
 /** The absolute path of the `--import` entry the launcher puts in NODE_OPTIONS. */
 export const REGISTER_ENTRY = resolve(__dirname, '../register/register.mjs');
 
-async function resolveFor(flags: ReadonlyMap<SettingName, string>, env: NodeJS.ProcessEnv, cwd: string): Promise<Resolution> {
+export async function resolveFor(flags: ReadonlyMap<SettingName, string>, env: NodeJS.ProcessEnv, cwd: string): Promise<Resolution> {
   const explicit = flags.get('TS_OTEL_RUN_CONFIG')?.trim() || env.TS_OTEL_RUN_CONFIG?.trim();
   let file: LoadedFile | undefined;
   const path = explicit ? resolve(cwd, explicit) : findConfigFile(cwd);
@@ -33,7 +33,7 @@ async function resolveFor(flags: ReadonlyMap<SettingName, string>, env: NodeJS.P
   return resolution;
 }
 
-function childEnvironment(resolution: Resolution, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function childEnvironment(resolution: Resolution, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env, ...settingsToEnv(resolution), [RESOLVED_MARKER]: '1' };
   if (!resolution.config.OTEL_SDK_DISABLED) out.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, REGISTER_ENTRY);
   return out;
@@ -98,6 +98,57 @@ export function buildProgram(flags: Map<SettingName, string>, argv: readonly str
     });
   if (argv.includes('config')) addSettingOptions(program.commands[0]!, flags);
 
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const check = program
+    .command('check')
+    .description('run a command with every signal sent to a built-in receiver, then check what arrived (for CI)')
+    .usage('[expectations] [options] -- <command> [args...]')
+    .argument('<command>', 'the program to run, e.g. node, npm')
+    .argument('[args...]', 'its arguments')
+    .option('--expect-span <name>', 'a span with this name (exact, or /regex/), optionally {attr=value,attr=/re/,attr}; repeatable', collect)
+    .option('--expect-metric <name>', 'a metric with this name (exact, or /regex/); repeatable', collect)
+    .option('--expect-log <text>', 'a log record whose body contains this text (or matches /regex/); repeatable', collect)
+    .option('--expect-service <name>', 'telemetry from this service.name (exact, or /regex/); repeatable', collect)
+    .option('--min-spans <n>', 'at least this many spans')
+    .option('--no-error-spans', 'no span may have status ERROR')
+    .option('--ready <url>', 'wait until this URL answers before probing')
+    .option('--probe <url>', 'send a GET to this URL once ready; repeatable (then the program is stopped)', collect)
+    .option('--probe-count <n>', 'how many times to send each probe (default 1)')
+    .option('--timeout <seconds>', 'stop the program after this long if it has not ended (default 60)')
+    .option('--allow-failure', "a non-zero exit of the program does not fail the check")
+    .option('--protocol <protocol>', 'OTLP protocol the program exports with: http/protobuf (default), http/json, grpc')
+    .option('--report <file>', 'write a report: JUnit XML (.xml) or JSON (.json)')
+    .helpCommand(false)
+    .passThroughOptions()
+    .configureOutput({ outputError: (text, write) => write(`ts-otel-run check: ${text}`) })
+    .exitOverride()
+    .action(async (command: string, args: string[], opts: import('./check').CheckOptions) => {
+      const { runCheck } = require('./check') as typeof import('./check');
+      const status = await runCheck(flags, command, args, opts, {
+        resolveFor,
+        childEnvironment,
+        usageError: (message) => new UsageError(message),
+      });
+      process.exit(status);
+    });
+  if (argv.includes('check')) addSettingOptions(check, flags);
+
+  program
+    .command('collect')
+    .description('receive OTLP (gRPC and HTTP) on this machine and print traces, logs and metrics as they arrive')
+    .option('--grpc-port <port>', 'gRPC port (default 4317)')
+    .option('--http-port <port>', 'HTTP port (default 4318)')
+    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--out <file>', 'also append everything received to this file, one OTLP JSON request per line')
+    .addHelpText('after', (require('./collect') as typeof import('./collect')).COLLECT_HELP_AFTER)
+    .helpCommand(false)
+    .configureOutput({ outputError: (text, write) => write(`ts-otel-run collect: ${text}`) })
+    .exitOverride()
+    .action(async (opts: { grpcPort?: string; httpPort?: string; host?: string; out?: string }) => {
+      const { collectCommand } = require('./collect') as typeof import('./collect');
+      await collectCommand(opts);
+    });
+
   program.action(async (command: string | undefined, args: string[]) => {
     if (command === undefined) {
       throw new UsageError('missing command: what should ts-otel-run run? For example: ts-otel-run node app.js');
@@ -153,7 +204,7 @@ export function fastParse(argv: readonly string[]): FastParse | undefined {
     i++;
   }
   const command = argv[i];
-  if (command === undefined || command === 'config') return undefined;
+  if (command === undefined || command === 'config' || command === 'check' || command === 'collect') return undefined;
   return { flags, command, args: argv.slice(i + 1) };
 }
 
