@@ -99,6 +99,53 @@ async function settle(receiver: Receiver, quietMs: number, maxMs: number): Promi
   }
 }
 
+const FILE_KEYS: Readonly<Record<string, { option: keyof CheckOptions; kind: 'list' | 'text' | 'bool' }>> = {
+  expectSpan: { option: 'expectSpan', kind: 'list' },
+  expectMetric: { option: 'expectMetric', kind: 'list' },
+  expectLog: { option: 'expectLog', kind: 'list' },
+  expectService: { option: 'expectService', kind: 'list' },
+  minSpans: { option: 'minSpans', kind: 'text' },
+  noErrorSpans: { option: 'errorSpans', kind: 'bool' },
+  ready: { option: 'ready', kind: 'text' },
+  probe: { option: 'probe', kind: 'list' },
+  probeCount: { option: 'probeCount', kind: 'text' },
+  timeout: { option: 'timeout', kind: 'text' },
+  allowFailure: { option: 'allowFailure', kind: 'bool' },
+  protocol: { option: 'protocol', kind: 'text' },
+  report: { option: 'report', kind: 'text' },
+};
+
+/**
+ * The options of a config file's `check` section (keys as the options, camelCase or kebab-case:
+ * `expectSpan` or `expect-span`), under those given on the command line: an option given there
+ * replaces the file's.
+ */
+export function withFileOptions(options: CheckOptions, section: unknown, file: string | undefined, usage: (m: string) => Error): CheckOptions {
+  if (section === undefined) return options;
+  const where = `${file ?? 'the config file'}: check`;
+  if (section === null || typeof section !== 'object' || Array.isArray(section)) throw usage(`${where}: expected an object of check options`);
+  const out: Record<string, unknown> = { ...options };
+  for (const [rawKey, value] of Object.entries(section)) {
+    const key = rawKey.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const spec = FILE_KEYS[key];
+    if (!spec) throw usage(`${where}: unknown key '${rawKey}' (allowed: ${Object.keys(FILE_KEYS).join(', ')})`);
+    if (out[spec.option] !== undefined && !(spec.option === 'errorSpans' && out[spec.option] === true)) continue;
+    if (spec.kind === 'list') {
+      const list = Array.isArray(value) ? value : [value];
+      if (!list.every((v) => typeof v === 'string')) throw usage(`${where}.${rawKey}: expected a string or a list of strings`);
+      out[spec.option] = list;
+    } else if (spec.kind === 'bool') {
+      if (typeof value !== 'boolean') throw usage(`${where}.${rawKey}: expected true or false`);
+      // noErrorSpans: true is --no-error-spans (commander's errorSpans: false).
+      out[spec.option] = spec.option === 'errorSpans' ? !value : value;
+    } else {
+      if (typeof value !== 'string' && typeof value !== 'number') throw usage(`${where}.${rawKey}: expected a string or a number`);
+      out[spec.option] = String(value);
+    }
+  }
+  return out as CheckOptions;
+}
+
 /** Runs the check; resolves with the exit status for the CLI. */
 export async function runCheck(
   flags: ReadonlyMap<SettingName, string>,
@@ -109,6 +156,8 @@ export async function runCheck(
 ): Promise<number> {
   const usage = deps.usageError;
   const judgeModule = require('./check-judge') as typeof import('./check-judge');
+  const resolution = await deps.resolveFor(flags, process.env, process.cwd());
+  options = withFileOptions(options, resolution.check, resolution.file, usage);
   // Everything the user typed is checked before anything runs.
   const expectations: Expectations = {
     spans: (options.expectSpan ?? []).map((t) => judgeModule.parseSpanExpectation(t)),
@@ -130,8 +179,6 @@ export async function runCheck(
   if (report !== undefined && !['.xml', '.json'].includes(extname(report).toLowerCase())) {
     throw usage(`--report ${JSON.stringify(report)}: expected a file ending in .xml (JUnit) or .json`);
   }
-  const resolution = await deps.resolveFor(flags, process.env, process.cwd());
-
   const { startReceiver } = require('../receiver') as typeof import('../receiver');
   const receiver = await startReceiver({ host: '127.0.0.1' });
   try {

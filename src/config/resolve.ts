@@ -22,6 +22,8 @@ export interface Resolution {
   readonly sources: Readonly<Record<SettingName, Source>>;
   readonly file?: string;
   readonly problems: readonly Problem[];
+  /** The config file's `check` section, for `ts-otel-run check` (not a setting: passed on as it is). */
+  readonly check?: unknown;
 }
 
 export interface ResolveInput {
@@ -68,6 +70,7 @@ export function resolveConfig(input: ResolveInput): Resolution {
 
   if (input.file) {
     for (const [key, raw] of Object.entries(input.file.values)) {
+      if (key === 'check') continue; // the check subcommand's expectations, read by it
       const name = NAME_BY_KEY.get(key);
       if (!name) {
         const guess = closest(key, NAME_BY_KEY.keys());
@@ -125,6 +128,7 @@ export function resolveConfig(input: ResolveInput): Resolution {
     config: Object.freeze(values) as Config,
     sources: Object.freeze(sources) as Record<SettingName, Source>,
     ...(input.file ? { file: input.file.path } : {}),
+    ...(input.file && input.file.values.check !== undefined ? { check: input.file.values.check } : {}),
     problems,
   };
 }

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,32 @@ describe('ts-otel-run check', () => {
     assert.equal(parsed.passed, true);
     const server = parsed.summary.spans.filter((s: { name: string }) => s.name === 'GET');
     assert.ok(server.reduce((n: number, s: { count: number }) => n + s.count, 0) >= 6, JSON.stringify(parsed.summary.spans));
+  });
+
+  it("expectations under the config file's check key; the command line's replace them", async () => {
+    const project = mkdtempSync(join(dir, 'project-'));
+    const rc = join(project, '.ts-otel-runrc');
+    writeFileSync(rc, JSON.stringify({ service_name: 'cfgshop', check: { 'expect-span': 'GET', expectService: 'cfgshop', minSpans: 2, noErrorSpans: true } }));
+    const run = (args: string[]) => launcher(['check', ...args, '--', 'node', app('serve-and-exit.cjs'), '2', 'natural'], { env: cleanEnv(), cwd: project, timeoutMs: 60_000 });
+    const met = await run([]);
+    assert.equal(met.code, 0, `${met.stdout}${met.stderr}`);
+    assert.match(met.stdout, /expect-service "cfgshop"/);
+    const replaced = await run(['--expect-span', 'GET /nope']);
+    assert.equal(replaced.code, 1, replaced.stdout);
+    assert.match(replaced.stdout, /GET \/nope/);
+    writeFileSync(rc, JSON.stringify({ check: { expectSpans: 'GET' } }));
+    const bad = await run([]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /check: unknown key 'expectSpans'/);
+  });
+
+  it('a test runner as the command: check -- npm test', async () => {
+    const r = await launcher(['check', '--expect-span', 'GET', '--min-spans', '4', '--', 'npm', 'test'], {
+      env: cleanEnv(),
+      cwd: app('npm-project'),
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
   });
 
   it('usage errors exit 2 before anything runs', async () => {
