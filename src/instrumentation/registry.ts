@@ -159,7 +159,12 @@ export class Registry {
 
   /** Sets up the instrumentations that do not wait for a module (globals, diagnostics channels). */
   startEager(): void {
-    for (const state of this.states) if (state.entry.eager && state.enabled) this.activate(state);
+    for (const state of this.states) {
+      if (!state.entry.eager || !state.enabled) continue;
+      const needs = state.entry.needs;
+      if ((needs === 'logs' && !state.ctx.logs.sending) || (needs === 'metrics' && !state.ctx.metrics.active)) continue;
+      this.activate(state);
+    }
     for (const state of this.states) for (const name of state.entry.globals ?? []) this.triggerOnCall(state, name);
   }
 

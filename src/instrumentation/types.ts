@@ -151,6 +151,11 @@ export interface CatalogEntry {
   /** Set up at start rather than when one of `modules` is first loaded (globals, channels). */
   readonly eager?: boolean;
   /**
+   * An eager entry that only feeds one signal: its code is not even loaded when that signal has
+   * nowhere to go (no log exporter, or this library's log sending turned off; no metrics reader).
+   */
+  readonly needs?: 'logs' | 'metrics';
+  /**
    * Global functions (such as `fetch`) whose first call loads and sets up the instrumentation,
    * for libraries that are reached without a require or an import.
    */

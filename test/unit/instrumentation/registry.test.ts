@@ -1021,6 +1021,18 @@ describe('Registry', () => {
       assert.equal(ctxs.length, 1);
     });
 
+    it('an eager entry that needs a signal is not even loaded when that signal has nowhere to go', () => {
+      const forMetrics = { ...entry(uid('metrics'), [], { setup: () => undefined }, true), needs: 'metrics' as const };
+      const forLogs = { ...entry(uid('logs'), [], { setup: () => undefined }, true), needs: 'logs' as const };
+      let loads = 0;
+      const counting = (e: CatalogEntry): CatalogEntry => ({ ...e, load: () => (loads++, e.load()) });
+      const off = { ...testServices(), meterProvider: undefined, loggerProvider: undefined };
+      new Registry([counting(forMetrics), counting(forLogs)], config, diag, off).startEager();
+      assert.equal(loads, 0, 'no metrics reader, no log exporter: nothing loaded');
+      new Registry([counting(forMetrics), counting(forLogs)], config, diag, testServices()).startEager();
+      assert.equal(loads, 2, 'both signals live: both loaded');
+    });
+
     it('an eager entry with modules is set up at start and patches its modules later', () => {
       const log: string[] = [];
       const t = greetTarget('pkg-a');
