@@ -47,6 +47,11 @@ export const MAX_ANY_VALUE_DEPTH = 32;
 /** Tag byte: field number and wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
 export const tag = (field: number, wireType: 0 | 1 | 2 | 5): number => ((field << 3) | wireType) >>> 0;
 
+// The field numbers every grouped request shares (see writeGroupedRequest).
+const T_GROUP_1 = tag(1, 2);
+const T_GROUP_2 = tag(2, 2);
+const T_GROUP_3 = tag(3, 2);
+
 interface WellFormed {
   isWellFormed(): boolean;
   toWellFormed(): string;
@@ -130,6 +135,37 @@ export function groupByResourceAndScope<T extends Grouped>(records: readonly T[]
     lastList = list;
   }
   return byResource;
+}
+
+/**
+ * Writes an Export*ServiceRequest of records grouped by resource and scope (traces, logs): for
+ * each resource a Resource{Spans,Logs} (field 1 of the request: resource 1, scope groups 2,
+ * schema_url 3), for each scope a Scope{Spans,Logs} (scope 1, `writeItem`'s items 2, schema_url 3).
+ */
+export function writeGroupedRequest<T extends Grouped & { readonly resource: ResourceLike; readonly instrumentationScope: ScopeLike }>(
+  w: Writer,
+  records: readonly T[],
+  writeItem: (w: Writer, item: T) => void,
+): void {
+  for (const [resource, byScope] of groupByResourceAndScope(records)) {
+    w.uint32(T_GROUP_1).fork();
+    writeResource(w, T_GROUP_1, resource);
+    for (const [scope, list] of byScope) {
+      w.uint32(T_GROUP_2).fork();
+      writeScope(w, T_GROUP_1, scope);
+      for (let i = 0; i < list.length; i++) writeItem(w, list[i]!);
+      if (scope.schemaUrl) {
+        w.uint32(T_GROUP_3);
+        writeString(w, scope.schemaUrl);
+      }
+      w.ldelim();
+    }
+    if (resource.schemaUrl) {
+      w.uint32(T_GROUP_3);
+      writeString(w, resource.schemaUrl);
+    }
+    w.ldelim();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
  * The value mapping is the protobuf encoder's (see common.ts).
  */
 import type { HrTime } from '../../../trace/types';
-import { type AnyAttributes, MAX_ANY_VALUE_DEPTH, type ResourceLike, type ScopeLike } from './common';
+import { type AnyAttributes, groupByResourceAndScope, MAX_ANY_VALUE_DEPTH, type ResourceLike, type ScopeLike } from './common';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const INT64_MIN = -(2n ** 63n);
@@ -362,4 +362,48 @@ export function jsonAnyValue(value: unknown): string {
   const j = new JsonWriter(256);
   writeJsonAnyValue(j, value);
   return j.buf.toString('utf8', 0, j.pos);
+}
+
+/**
+ * Writes an Export*ServiceRequest of records grouped by resource and scope (traces, logs) in
+ * OTLP/JSON: `{"<groups>":[{"resource":…,"<scopes>":[{"scope":…,"<items>":[…]}]}]}`, `{}` when
+ * there are none.
+ */
+export function writeJsonGroupedRequest<T extends { readonly resource: ResourceLike; readonly instrumentationScope: ScopeLike }>(
+  j: JsonWriter,
+  records: readonly T[],
+  names: { readonly groups: string; readonly scopes: string; readonly items: string },
+  writeItem: (j: JsonWriter, item: T) => void,
+): void {
+  j.ascii('{');
+  let first = true;
+  for (const [resource, byScope] of groupByResourceAndScope(records)) {
+    j.ascii(first ? `"${names.groups}":[{"resource":` : ',{"resource":');
+    first = false;
+    writeJsonResource(j, resource);
+    j.ascii(`,"${names.scopes}":[`);
+    for (const [scope, list] of byScope) {
+      j.comma();
+      j.ascii('{"scope":');
+      writeJsonScope(j, scope);
+      j.ascii(`,"${names.items}":[`);
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0) j.ascii(',');
+        writeItem(j, list[i]!);
+      }
+      j.ascii(']');
+      if (scope.schemaUrl) {
+        j.ascii(',"schemaUrl":');
+        j.str(scope.schemaUrl);
+      }
+      j.ascii('}');
+    }
+    j.ascii(']');
+    if (resource.schemaUrl) {
+      j.ascii(',"schemaUrl":');
+      j.str(resource.schemaUrl);
+    }
+    j.ascii('}');
+  }
+  j.ascii(first ? '}' : ']}');
 }

@@ -3,7 +3,7 @@
  * the record objects into one buffer.
  */
 import type { ReadableLogRecord } from '../../../logs/types';
-import { groupByResourceAndScope, isZeroTime, type ResourceLike, type ScopeLike } from './common';
+import { isZeroTime, type ResourceLike, type ScopeLike } from './common';
 import {
   acquireJsonWriter,
   finishJsonBuffer,
@@ -12,8 +12,7 @@ import {
   writeJsonAnyValue,
   writeJsonAttributes,
   writeJsonCount,
-  writeJsonResource,
-  writeJsonScope,
+  writeJsonGroupedRequest,
 } from './json-common';
 
 /** Writes one LogRecord object. */
@@ -53,39 +52,14 @@ export function writeJsonLogRecord(j: JsonWriter, record: ReadableLogRecord): vo
   j.ascii('}');
 }
 
-/** Writes the ExportLogsServiceRequest for `records` (`{}` when there are none). */
+/** Writes the request for `records` (`{}` when there are none). */
 export function writeJsonLogsRequest(j: JsonWriter, records: readonly ReadableLogRecord[]): void {
-  j.ascii('{');
-  let first = true;
-  for (const [resource, byScope] of groupByResourceAndScope(records)) {
-    j.ascii(first ? '"resourceLogs":[{"resource":' : ',{"resource":');
-    first = false;
-    writeJsonResource(j, resource as ResourceLike);
-    j.ascii(',"scopeLogs":[');
-    for (const [scope, list] of byScope) {
-      j.comma();
-      j.ascii('{"scope":');
-      writeJsonScope(j, scope as ScopeLike);
-      j.ascii(',"logRecords":[');
-      for (let i = 0; i < list.length; i++) {
-        if (i > 0) j.ascii(',');
-        writeJsonLogRecord(j, list[i]!);
-      }
-      j.ascii(']');
-      if (scope.schemaUrl) {
-        j.ascii(',"schemaUrl":');
-        j.str(scope.schemaUrl);
-      }
-      j.ascii('}');
-    }
-    j.ascii(']');
-    if (resource.schemaUrl) {
-      j.ascii(',"schemaUrl":');
-      j.str(resource.schemaUrl);
-    }
-    j.ascii('}');
-  }
-  j.ascii(first ? '}' : ']}');
+  writeJsonGroupedRequest(
+    j,
+    records as readonly (ReadableLogRecord & { resource: ResourceLike; instrumentationScope: ScopeLike })[],
+    { groups: 'resourceLogs', scopes: 'scopeLogs', items: 'logRecords' },
+    writeJsonLogRecord,
+  );
 }
 
 /** The OTLP/JSON ExportLogsServiceRequest as UTF-8 bytes (the body of an OTLP/HTTP JSON request). */

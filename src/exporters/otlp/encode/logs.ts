@@ -8,28 +8,20 @@ import type { ReadableLogRecord } from '../../../logs/types';
 import {
   acquireWriter,
   finishWriter,
-  groupByResourceAndScope,
   isZeroTime,
   type ResourceLike,
   type ScopeLike,
   tag,
   writeAnyValue,
+  writeGroupedRequest,
   writeAttributes,
   writeHexId,
   writeHrTime,
-  writeResource,
-  writeScope,
   writeString,
 } from './common';
 
-// ExportLogsServiceRequest, ResourceLogs, ScopeLogs
-const T_RESOURCE_LOGS = tag(1, 2);
-const T_RL_RESOURCE = tag(1, 2);
-const T_RL_SCOPE_LOGS = tag(2, 2);
-const T_RL_SCHEMA_URL = tag(3, 2);
-const T_SL_SCOPE = tag(1, 2);
+// ScopeLogs.log_records (the request around it: writeGroupedRequest)
 const T_SL_LOG_RECORDS = tag(2, 2);
-const T_SL_SCHEMA_URL = tag(3, 2);
 
 // LogRecord
 const T_TIME = tag(1, 1);
@@ -76,25 +68,7 @@ export function writeLogRecord(w: Writer, record: ReadableLogRecord): void {
 
 /** Writes the ExportLogsServiceRequest for `records` into `w`. */
 export function writeLogsRequest(w: Writer, records: readonly ReadableLogRecord[]): void {
-  for (const [resource, byScope] of groupByResourceAndScope(records)) {
-    w.uint32(T_RESOURCE_LOGS).fork();
-    writeResource(w, T_RL_RESOURCE, resource as ResourceLike);
-    for (const [scope, list] of byScope) {
-      w.uint32(T_RL_SCOPE_LOGS).fork();
-      writeScope(w, T_SL_SCOPE, scope as ScopeLike);
-      for (let i = 0; i < list.length; i++) writeLogRecord(w, list[i]!);
-      if (scope.schemaUrl) {
-        w.uint32(T_SL_SCHEMA_URL);
-        writeString(w, scope.schemaUrl);
-      }
-      w.ldelim();
-    }
-    if (resource.schemaUrl) {
-      w.uint32(T_RL_SCHEMA_URL);
-      writeString(w, resource.schemaUrl);
-    }
-    w.ldelim();
-  }
+  writeGroupedRequest(w, records as readonly (ReadableLogRecord & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeLogRecord);
 }
 
 /** The binary protobuf ExportLogsServiceRequest (the body of OTLP/HTTP and OTLP/gRPC). */

@@ -3,7 +3,7 @@
  * the span objects into one buffer.
  */
 import type { ReadableSpan, SpanEvent, SpanLink, SpanStatus } from '../../../trace/types';
-import { groupByResourceAndScope, isZeroTime, type ResourceLike, type ScopeLike } from './common';
+import { isZeroTime, type ResourceLike, type ScopeLike } from './common';
 import {
   acquireJsonWriter,
   finishJsonBuffer,
@@ -11,9 +11,8 @@ import {
   type JsonWriter,
   writeJsonAttributes,
   writeJsonCount,
-  writeJsonResource,
+  writeJsonGroupedRequest,
   writeJsonArray,
-  writeJsonScope,
 } from './json-common';
 import { spanFlags } from './trace';
 
@@ -105,39 +104,14 @@ export function writeJsonSpan(j: JsonWriter, span: ReadableSpan): void {
   j.ascii('}');
 }
 
-/** Writes the ExportTraceServiceRequest for `spans` (`{}` when there are none). */
+/** Writes the request for `spans` (`{}` when there are none). */
 export function writeJsonTraceRequest(j: JsonWriter, spans: readonly ReadableSpan[]): void {
-  j.ascii('{');
-  let first = true;
-  for (const [resource, byScope] of groupByResourceAndScope(spans)) {
-    j.ascii(first ? '"resourceSpans":[{"resource":' : ',{"resource":');
-    first = false;
-    writeJsonResource(j, resource as ResourceLike);
-    j.ascii(',"scopeSpans":[');
-    for (const [scope, list] of byScope) {
-      j.comma();
-      j.ascii('{"scope":');
-      writeJsonScope(j, scope as ScopeLike);
-      j.ascii(',"spans":[');
-      for (let i = 0; i < list.length; i++) {
-        if (i > 0) j.ascii(',');
-        writeJsonSpan(j, list[i]!);
-      }
-      j.ascii(']');
-      if (scope.schemaUrl) {
-        j.ascii(',"schemaUrl":');
-        j.str(scope.schemaUrl);
-      }
-      j.ascii('}');
-    }
-    j.ascii(']');
-    if (resource.schemaUrl) {
-      j.ascii(',"schemaUrl":');
-      j.str(resource.schemaUrl);
-    }
-    j.ascii('}');
-  }
-  j.ascii(first ? '}' : ']}');
+  writeJsonGroupedRequest(
+    j,
+    spans as readonly (ReadableSpan & { resource: ResourceLike; instrumentationScope: ScopeLike })[],
+    { groups: 'resourceSpans', scopes: 'scopeSpans', items: 'spans' },
+    writeJsonSpan,
+  );
 }
 
 /** The OTLP/JSON ExportTraceServiceRequest as UTF-8 bytes (the body of an OTLP/HTTP JSON request). */

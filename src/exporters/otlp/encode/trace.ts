@@ -9,16 +9,14 @@ import type { ReadableSpan, SpanEvent, SpanLink, SpanStatus } from '../../../tra
 import {
   acquireWriter,
   finishWriter,
-  groupByResourceAndScope,
   isZeroTime,
   type ResourceLike,
   type ScopeLike,
   tag,
   writeAttributes,
+  writeGroupedRequest,
   writeHexId,
   writeHrTime,
-  writeResource,
-  writeScope,
   writeString,
 } from './common';
 
@@ -39,14 +37,8 @@ export function spanFlags(traceFlags: number, isRemote: boolean | undefined): nu
   return isRemote ? flags | HAS_IS_REMOTE | IS_REMOTE : flags | HAS_IS_REMOTE;
 }
 
-// ExportTraceServiceRequest, ResourceSpans, ScopeSpans
-const T_RESOURCE_SPANS = tag(1, 2);
-const T_RS_RESOURCE = tag(1, 2);
-const T_RS_SCOPE_SPANS = tag(2, 2);
-const T_RS_SCHEMA_URL = tag(3, 2);
-const T_SS_SCOPE = tag(1, 2);
+// ScopeSpans.spans (the request around it: writeGroupedRequest)
 const T_SS_SPANS = tag(2, 2);
-const T_SS_SCHEMA_URL = tag(3, 2);
 
 // Span
 const T_TRACE_ID = tag(1, 2);
@@ -164,25 +156,7 @@ export function writeSpan(w: Writer, span: ReadableSpan): void {
 
 /** Writes the ExportTraceServiceRequest for `spans` into `w`. */
 export function writeTraceRequest(w: Writer, spans: readonly ReadableSpan[]): void {
-  for (const [resource, byScope] of groupByResourceAndScope(spans)) {
-    w.uint32(T_RESOURCE_SPANS).fork();
-    writeResource(w, T_RS_RESOURCE, resource as ResourceLike);
-    for (const [scope, list] of byScope) {
-      w.uint32(T_RS_SCOPE_SPANS).fork();
-      writeScope(w, T_SS_SCOPE, scope as ScopeLike);
-      for (let i = 0; i < list.length; i++) writeSpan(w, list[i]!);
-      if (scope.schemaUrl) {
-        w.uint32(T_SS_SCHEMA_URL);
-        writeString(w, scope.schemaUrl);
-      }
-      w.ldelim();
-    }
-    if (resource.schemaUrl) {
-      w.uint32(T_RS_SCHEMA_URL);
-      writeString(w, resource.schemaUrl);
-    }
-    w.ldelim();
-  }
+  writeGroupedRequest(w, spans as readonly (ReadableSpan & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeSpan);
 }
 
 /** The binary protobuf ExportTraceServiceRequest (the body of OTLP/HTTP and OTLP/gRPC). */
