@@ -6,7 +6,7 @@ import { PeriodicExportingMetricReader } from '../metrics/reader';
 import { Temporality, type MetricExporter, type ResourceMetrics } from '../metrics/types';
 import { LoggerProvider, logLimitsFromConfig } from '../logs/logger';
 import type { ReadableLogRecord } from '../logs/types';
-import type { Processor } from '../processing/types';
+import type { Exporter, Processor } from '../processing/types';
 import { activeCatalog, CATALOG } from '../instrumentation/catalog';
 import { installHooks } from '../instrumentation/hooks';
 import { Registry } from '../instrumentation/registry';
@@ -23,7 +23,7 @@ import { contextFromEnvironment } from '../propagation/environment';
 import { otlpOptions } from '../exporters/otlp/options';
 import { handOffAtExit, OUTCOME, type ExitRequest } from '../exporters/otlp/exit-handoff';
 import { lazyOtlpLogExporter, lazyOtlpMetricExporter, lazyOtlpSpanExporter, type OtlpExporterHandle } from '../exporters/otlp/lazy';
-import { BatchProcessor } from '../processing/batch';
+import { BatchProcessor, type BatchOptions } from '../processing/batch';
 import { describe } from '../instrumentation/registry';
 import { installShutdown } from './shutdown';
 import { createTracing } from './tracing';
@@ -64,30 +64,49 @@ interface ExitSource<T = unknown> {
   readonly exporter: OtlpExporterHandle<T>;
 }
 
-function spanProcessors(
-  config: Config,
-  diag: Diag,
-  suppressed: <R>(fn: () => R) => R,
-  exitSources: ExitSource[],
-): SpanProcessor[] {
-  const processors: SpanProcessor[] = [];
-  for (const name of config.OTEL_TRACES_EXPORTER) {
-    if (name === 'console') processors.push(new SimpleProcessor<ReadableSpan>(new ConsoleSpanExporter(), diag.child('console')));
+/** What differs between the span and the log pipelines: the exporters and the batch settings. */
+interface Pipeline<T> {
+  readonly names: readonly string[];
+  readonly console: () => Exporter<T>;
+  readonly otlp: () => OtlpExporterHandle<T>;
+  readonly batch: BatchOptions;
+}
+
+/**
+ * The processors of a pipeline by its exporter names: the console through a simple processor
+ * (written as each item ends), OTLP through a batch processor the exit hand-off drains.
+ */
+function processorsOf<T>(p: Pipeline<T>, diag: Diag, exitSources: ExitSource[]): Processor<T>[] {
+  const processors: Processor<T>[] = [];
+  for (const name of p.names) {
+    if (name === 'console') processors.push(new SimpleProcessor<T>(p.console(), diag.child('console')));
     if (name === 'otlp') {
-      const exporter = lazyOtlpSpanExporter(otlpOptions(config, 'traces'), diag.child('otlp'), suppressed);
-      const batch = {
+      const exporter = p.otlp();
+      const processor = new BatchProcessor<T>(exporter, p.batch, diag.child('otlp'));
+      processors.push(processor);
+      exitSources.push({ processor, exporter } as unknown as ExitSource);
+    }
+  }
+  return processors;
+}
+
+function spanProcessors(config: Config, diag: Diag, suppressed: <R>(fn: () => R) => R, exitSources: ExitSource[]): SpanProcessor[] {
+  return processorsOf<ReadableSpan>(
+    {
+      names: config.OTEL_TRACES_EXPORTER,
+      console: () => new ConsoleSpanExporter(),
+      otlp: () => lazyOtlpSpanExporter(otlpOptions(config, 'traces'), diag.child('otlp'), suppressed),
+      batch: {
         scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
         exportTimeoutMs: config.OTEL_BSP_EXPORT_TIMEOUT,
         maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
         maxExportBatchSize: config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
         noun: 'span',
-      };
-      const processor = new BatchProcessor<ReadableSpan>(exporter, batch, diag.child('otlp'));
-      processors.push(processor);
-      exitSources.push({ processor, exporter } as ExitSource);
-    }
-  }
-  return processors;
+      },
+    },
+    diag,
+    exitSources,
+  ) as SpanProcessor[];
 }
 
 function logProcessors(
@@ -96,24 +115,22 @@ function logProcessors(
   suppressed: <R>(fn: () => R) => R,
   exitSources: ExitSource[],
 ): Processor<ReadableLogRecord>[] {
-  const processors: Processor<ReadableLogRecord>[] = [];
-  for (const name of config.OTEL_LOGS_EXPORTER) {
-    if (name === 'console') processors.push(new SimpleProcessor<ReadableLogRecord>(new ConsoleLogExporter(), diag.child('console')));
-    if (name === 'otlp') {
-      const exporter = lazyOtlpLogExporter(otlpOptions(config, 'logs'), diag.child('otlp'), suppressed);
-      const batch = {
+  return processorsOf<ReadableLogRecord>(
+    {
+      names: config.OTEL_LOGS_EXPORTER,
+      console: () => new ConsoleLogExporter(),
+      otlp: () => lazyOtlpLogExporter(otlpOptions(config, 'logs'), diag.child('otlp'), suppressed),
+      batch: {
         scheduleDelayMs: config.OTEL_BLRP_SCHEDULE_DELAY,
         exportTimeoutMs: config.OTEL_BLRP_EXPORT_TIMEOUT,
         maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,
         maxExportBatchSize: config.OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
         noun: 'log record',
-      };
-      const processor = new BatchProcessor<ReadableLogRecord>(exporter, batch, diag.child('otlp'));
-      processors.push(processor);
-      exitSources.push({ processor, exporter } as ExitSource);
-    }
-  }
-  return processors;
+      },
+    },
+    diag,
+    exitSources,
+  );
 }
 
 function metricReaders(

@@ -17,46 +17,45 @@ import {
 } from './encode';
 import { OtlpExporter } from './exporter';
 import { GrpcTransport } from './grpc-transport';
-import { HttpTransport, type Transport } from './http-transport';
+import { HttpTransport } from './http-transport';
 import type { OtlpOptions } from './options';
 
-function transportFor(options: OtlpOptions): Transport {
-  return options.protocol === 'grpc'
-    ? new GrpcTransport(options, options.signal)
-    : new HttpTransport(options, options.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf');
-}
+type Suppressed = <R>(fn: () => R) => R;
 
-export function createOtlpSpanExporter(options: OtlpOptions, diag: Diag, suppressed: <R>(fn: () => R) => R): OtlpExporter<ReadableSpan> {
-  return new OtlpExporter<ReadableSpan>({
+/** An exporter of one signal: the transport of the protocol, and the encoder of its body. */
+function otlpExporter<T>(
+  options: OtlpOptions,
+  diag: Diag,
+  suppressed: Suppressed,
+  noun: string,
+  encode: { readonly protobuf: (items: readonly T[]) => Uint8Array; readonly json: (items: readonly T[]) => Uint8Array },
+): OtlpExporter<T> {
+  const json = options.protocol === 'http/json';
+  return new OtlpExporter<T>({
     options,
-    transport: transportFor(options),
-    encode: options.protocol === 'http/json' ? encodeTraceRequestJsonBuffer : encodeTraceRequest,
-    noun: 'span',
+    transport:
+      options.protocol === 'grpc'
+        ? new GrpcTransport(options, options.signal)
+        : new HttpTransport(options, json ? 'application/json' : 'application/x-protobuf'),
+    encode: json ? encode.json : encode.protobuf,
+    noun,
     diag,
     suppressed,
   });
 }
 
-export function createOtlpLogExporter(options: OtlpOptions, diag: Diag, suppressed: <R>(fn: () => R) => R): OtlpExporter<ReadableLogRecord> {
-  return new OtlpExporter<ReadableLogRecord>({
-    options,
-    transport: transportFor(options),
-    encode: options.protocol === 'http/json' ? encodeLogsRequestJsonBuffer : encodeLogsRequest,
-    noun: 'log record',
-    diag,
-    suppressed,
-  });
+export function createOtlpSpanExporter(options: OtlpOptions, diag: Diag, suppressed: Suppressed): OtlpExporter<ReadableSpan> {
+  return otlpExporter(options, diag, suppressed, 'span', { protobuf: encodeTraceRequest, json: encodeTraceRequestJsonBuffer });
+}
+
+export function createOtlpLogExporter(options: OtlpOptions, diag: Diag, suppressed: Suppressed): OtlpExporter<ReadableLogRecord> {
+  return otlpExporter(options, diag, suppressed, 'log record', { protobuf: encodeLogsRequest, json: encodeLogsRequestJsonBuffer });
 }
 
 /** Metrics: each item is one collection, sent as one request. */
-export function createOtlpMetricExporter(options: OtlpOptions, diag: Diag, suppressed: <R>(fn: () => R) => R): OtlpExporter<ResourceMetrics> {
-  const encode = options.protocol === 'http/json' ? encodeMetricsRequestJsonBuffer : encodeMetricsRequest;
-  return new OtlpExporter<ResourceMetrics>({
-    options,
-    transport: transportFor(options),
-    encode: (items) => encode(items[0]!),
-    noun: 'metric collection',
-    diag,
-    suppressed,
+export function createOtlpMetricExporter(options: OtlpOptions, diag: Diag, suppressed: Suppressed): OtlpExporter<ResourceMetrics> {
+  return otlpExporter<ResourceMetrics>(options, diag, suppressed, 'metric collection', {
+    protobuf: (items) => encodeMetricsRequest(items[0]!),
+    json: (items) => encodeMetricsRequestJsonBuffer(items[0]!),
   });
 }
