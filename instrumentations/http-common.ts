@@ -4,7 +4,15 @@
  * per configuration, at setup, so the per-request work is a few lookups.
  */
 import type { Config } from '../src/config/settings';
-import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_ROUTE } from '../src/semconv';
+import type { InstrumentationContext } from '../src/instrumentation/types';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_ROUTE,
+  HTTP_DURATION_BUCKETS,
+  METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from '../src/semconv';
 import { HTTP_SERVER_ROUTE, HTTP_SERVER_SPAN } from '../src/symbols';
 import type { Span } from '../src/trace/span';
 import type { Attributes } from '../src/trace/types';
@@ -169,3 +177,19 @@ export function recordHandlerError(span: Span, error: unknown): void {
   span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
 }
 
+
+/**
+ * http.server.request.duration or http.client.request.duration, in seconds with the buckets the
+ * conventions advise, when a metrics reader is configured.
+ */
+export function httpDurationHistogram(
+  ctx: InstrumentationContext,
+  side: 'server' | 'client',
+): { record(value: number, attributes?: Attributes): void } | undefined {
+  if (!ctx.metrics.active) return undefined;
+  return ctx.metrics.meter.createHistogram(side === 'server' ? METRIC_HTTP_SERVER_REQUEST_DURATION : METRIC_HTTP_CLIENT_REQUEST_DURATION, {
+    unit: 's',
+    description: `Duration of HTTP ${side} requests.`,
+    advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
+  });
+}

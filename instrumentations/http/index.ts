@@ -27,16 +27,13 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
   ERROR_TYPE_OTHER,
-  HTTP_DURATION_BUCKETS,
   KNOWN_HTTP_METHODS,
-  METRIC_HTTP_CLIENT_REQUEST_DURATION,
-  METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '../../src/semconv';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
 import { HTTP_SERVER_SPAN } from '../../src/symbols';
-import { httpPolicy, routeOf, type HttpPolicy } from '../http-common';
+import { httpDurationHistogram, httpPolicy, routeOf, type HttpPolicy } from '../http-common';
 
 const SERVER = 1;
 const CLIENT = 2;
@@ -190,18 +187,11 @@ function recordServerDuration(
   histogram.record((performance.now() - startMs) / 1000, attributes);
 }
 
-const durationOptions = (description: string) => ({
-  unit: 's',
-  description,
-  advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
-});
 
 function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: InstrumentationContext, scheme: string): void {
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
-  const duration = ctx.metrics.active
-    ? ctx.metrics.meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, durationOptions('Duration of HTTP server requests.'))
-    : undefined;
+  const duration = httpDurationHistogram(ctx, 'server');
   ctx.shimmer.wrap(exports.Server.prototype, 'emit', (original) =>
     function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
       if (event !== 'request' || !ctx.isEnabled()) return original.apply(this, [event, ...args]);
@@ -389,9 +379,7 @@ function injectHeaders(ctx: InstrumentationContext, context: Context, options: R
 function wrapRequest(ctx: InstrumentationContext, defaultProtocol: string) {
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
-  const duration = ctx.metrics.active
-    ? ctx.metrics.meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, durationOptions('Duration of HTTP client requests.'))
-    : undefined;
+  const duration = httpDurationHistogram(ctx, 'client');
   return (original: RequestFn): RequestFn =>
     function request(this: unknown, ...args: unknown[]): ClientRequest {
       if (!ctx.isEnabled()) return original.apply(this, args);

@@ -20,14 +20,12 @@ import {
   ATTR_URL_FULL,
   ATTR_URL_SCHEME,
   ERROR_TYPE_OTHER,
-  HTTP_DURATION_BUCKETS,
   KNOWN_HTTP_METHODS,
-  METRIC_HTTP_CLIENT_REQUEST_DURATION,
 } from '../../src/semconv';
 import type { Span } from '../../src/trace/span';
 import type { NonRecordingSpan } from '../../src/trace/span-context';
 import type { Attributes } from '../../src/trace/types';
-import { httpPolicy, type HttpPolicy } from '../http-common';
+import { httpDurationHistogram, httpPolicy, type HttpPolicy } from '../http-common';
 
 const CLIENT = 2;
 const ERROR = 2;
@@ -126,13 +124,7 @@ function setup(ctx: InstrumentationContext): () => void {
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
   const inFlight = new WeakMap<object, InFlight>();
-  const duration = ctx.metrics.active
-    ? ctx.metrics.meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
-        unit: 's',
-        description: 'Duration of HTTP client requests.',
-        advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
-      })
-    : undefined;
+  const duration = httpDurationHistogram(ctx, 'client');
 
   const end = (request: object, error?: unknown) => {
     const entry = inFlight.get(request);
