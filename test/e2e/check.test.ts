@@ -1,10 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { app, cleanEnv, launcher } from '../helpers/run';
+import { app, cleanEnv, freePort, launcher } from '../helpers/run';
 
 /**
  * `ts-otel-run check` on fixture programs: expectations met and missed (exit codes and messages),
@@ -15,15 +14,6 @@ import { app, cleanEnv, launcher } from '../helpers/run';
 const dir = mkdtempSync(join(tmpdir(), 'ts-otel-run-check-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const check = (args: string[], env: NodeJS.ProcessEnv = {}) => launcher(['check', ...args], { env: cleanEnv(env), timeoutMs: 60_000 });
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Receiver } from '../../src/receiver';
 import type { ReceivedLogRecord } from '../../src/receiver/types';
-import { app, bareEnv, cleanEnv, launcher, run } from '../helpers/run';
+import { app, cleanEnv, launcher, receiverEnv, run } from '../helpers/run';
 
 /**
  * Logs over OTLP through the launcher, for each bridged library, CommonJS and ES modules: records
@@ -33,17 +33,8 @@ let runs = 0;
 const unique = (label: string) => `${label}-${process.pid}-${runs++}`;
 
 function otlpEnv(protocol: (typeof PROTOCOLS)[number], service: string, extra: NodeJS.ProcessEnv = {}) {
-  return bareEnv({
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoints.grpc : receiver.endpoints.http,
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    // Short batches, so that the natural end has several exports behind it.
-    OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '64',
-    ...extra,
-  });
+  // Short batches, so that the natural end has several exports behind it.
+  return receiverEnv(receiver.endpoints, protocol, service, { traces: true, logs: true }, { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '64', ...extra });
 }
 
 const recordsOf = (service: string) => receiver.logRecords().filter((r) => r.resource.attributes['service.name'] === service);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Receiver } from '../../src/receiver';
 import type { ReceivedExponentialHistogram, ReceivedHistogram, ReceivedMetric } from '../../src/receiver/types';
-import { app, bareEnv, cleanEnv, launcher } from '../helpers/run';
+import { app, cleanEnv, launcher, receiverEnv } from '../helpers/run';
 
 /**
  * Metrics over OTLP through the launcher, for each protocol, CommonJS and ES modules: the HTTP
@@ -27,15 +27,7 @@ let runs = 0;
 const unique = (label: string) => `${label}-${process.pid}-${runs++}`;
 
 function otlpEnv(protocol: (typeof PROTOCOLS)[number], service: string, extra: NodeJS.ProcessEnv = {}) {
-  return bareEnv({
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoints.grpc : receiver.endpoints.http,
-    OTEL_TRACES_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-    OTEL_METRICS_EXPORTER: 'otlp',
-    ...extra,
-  });
+  return receiverEnv(receiver.endpoints, protocol, service, { metrics: true }, { ...extra });
 }
 
 const metricsOf = (service: string, name: string): ReceivedMetric[] =>

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Receiver } from '../../src/receiver';
-import { app, bareEnv, launcher, type RunResult } from '../helpers/run';
+import { app, bareEnv, launcher, receiverEnv, type RunResult } from '../helpers/run';
 
 /**
  * Spans over OTLP, for each protocol, CommonJS and ES modules, and every way a program ends:
@@ -24,14 +24,7 @@ after(async () => {
 });
 
 function otlpEnv(protocol: (typeof PROTOCOLS)[number], service: string, extra: NodeJS.ProcessEnv = {}) {
-  return bareEnv({
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoints.grpc : receiver.endpoints.http,
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-    ...extra,
-  });
+  return receiverEnv(receiver.endpoints, protocol, service, { traces: true }, { ...extra });
 }
 
 /** The spans one run delivered: `service` is unique per run. */

@@ -1,4 +1,5 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 
 /** The repository root (tests run from dist/test/...). */
@@ -85,4 +86,39 @@ export function lastJson<T = any>(stdout: string): T { // eslint-disable-line @t
   const lines = stdout.trim().split('\n').filter((l) => l.startsWith('{'));
   if (!lines.length) throw new Error(`no JSON line in output:\n${stdout}`);
   return JSON.parse(lines[lines.length - 1]!);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (listened on, then closed). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createNetServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * bareEnv for a run that exports to a test receiver over `protocol`, as `service` (unique per run,
+ * to tell its data apart); each signal's exporter is `otlp` where `signals` says so, `none`
+ * otherwise.
+ */
+export function receiverEnv(
+  endpoints: { readonly grpc: string | undefined; readonly http: string | undefined },
+  protocol: 'http/protobuf' | 'http/json' | 'grpc',
+  service: string,
+  signals: { readonly traces?: boolean; readonly metrics?: boolean; readonly logs?: boolean },
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  return bareEnv({
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? endpoints.grpc : endpoints.http,
+    OTEL_TRACES_EXPORTER: signals.traces ? 'otlp' : 'none',
+    OTEL_METRICS_EXPORTER: signals.metrics ? 'otlp' : 'none',
+    OTEL_LOGS_EXPORTER: signals.logs ? 'otlp' : 'none',
+    ...extra,
+  });
 }

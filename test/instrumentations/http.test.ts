@@ -20,6 +20,7 @@ import {
 import { ORIGINAL } from '../../src/symbols';
 import type { ReadableSpan } from '../../src/trace/types';
 import { testEngine } from '../helpers/engine';
+import { freePort } from '../helpers/run';
 
 /**
  * The http/https instrumentation in this process: the real builtin modules are patched through a
@@ -158,13 +159,6 @@ const activeSpanId = () => trace.getSpan(contextManager.active())?.spanContext()
 const traceparentOf = (span: ReadableSpan) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`;
 
 /** A port on 127.0.0.1 that nobody listens on. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((done) => probe.close(done));
-  return port;
-}
 
 async function canListen(host: string): Promise<boolean> {
   const probe = net.createServer();

@@ -14,6 +14,7 @@ import {
 } from '../../../src/receiver';
 import { encodeRequest, FIXTURES } from '../../helpers/otlp-official';
 import { grpcExport, JSON_TYPE, post, PROTOBUF } from './transport';
+import { freePort } from '../../helpers/run';
 
 const open: Receiver[] = [];
 after(() => Promise.all(open.map((r) => r.close())));
@@ -36,16 +37,6 @@ function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T>
 const sendTraces = (r: Receiver) =>
   post(r.endpoints.http!, '/v1/traces', encodeRequest('traces', FIXTURES.traces.official), PROTOBUF);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function occupy(): Promise<net.Server & { port: number }> {
   return new Promise((resolve, reject) => {
