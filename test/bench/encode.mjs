@@ -12,7 +12,8 @@
 // first in even ones; the result is the median of the rounds' spans/s and the ratio ours/SDK.
 // A benchmark, not a test: nothing is asserted, the exit status is 0.
 //
-// Needs a built dist/ (npx tsc -p .). Usage: node test/bench/encode.mjs [--rounds N] [--batch N] [--ms N]
+// Needs a built dist/ (npx tsc -p .). Usage: node test/bench/encode.mjs [--rounds N] [--batch N] [--ms N] [--json]
+// --json adds a last line of JSON with the medians and ratios (test/bench/run.mjs reads it).
 
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -208,4 +209,8 @@ if (process.argv.includes('--verbose')) {
     console.log(`${r.label} ours:     ${r.roundsOurs.map(fmt).join(' ')}`);
     console.log(`${r.label} official: ${r.roundsOfficial.map(fmt).join(' ')}`);
   }
+}
+if (process.argv.includes('--json')) {
+  const summary = results.map(({ label, ours, official, ratio, bytesOurs, bytesOfficial }) => ({ label, ours, official, ratio, bytesOurs, bytesOfficial }));
+  console.log(JSON.stringify({ batch: BATCH, rounds: ROUNDS, results: summary }));
 }

@@ -1,0 +1,47 @@
+// An open-loop HTTP load generator for latency: sends requests at a fixed rate whatever the server
+// does (so a slow answer cannot hold back the next request, unlike a closed loop), and measures each
+// latency from the moment its request was due, not from when it was sent, so a stalled event loop
+// in the server shows in full (no coordinated omission). Runs in its own process. Prints JSON:
+// the rate achieved, latency percentiles in milliseconds, and errors.
+//
+//   node test/bench/lib/openloop.mjs <port> <rate per second> [seconds=5] [path=/]
+import http from 'node:http';
+
+const [port, rateArg, seconds = '5', path = '/'] = process.argv.slice(2);
+const rate = Number(rateArg);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const latencies = [];
+let errors = 0;
+let sent = 0;
+const total = Math.round(rate * Number(seconds));
+const interval = 1000 / rate;
+const start = performance.now();
+
+function send(due) {
+  http
+    .get({ host: '127.0.0.1', port: Number(port), path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => latencies.push(performance.now() - due));
+    })
+    .on('error', () => errors++);
+}
+
+await new Promise((resolve) => {
+  const tick = () => {
+    const now = performance.now();
+    while (sent < total && start + sent * interval <= now) send(start + sent++ * interval);
+    if (sent < total) setTimeout(tick, 1);
+    else resolve();
+  };
+  tick();
+});
+// Let the last answers arrive.
+const deadline = performance.now() + 5000;
+while (latencies.length + errors < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+const elapsed = (performance.now() - start) / 1000;
+latencies.sort((a, b) => a - b);
+const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+process.stdout.write(
+  `${JSON.stringify({ rate: latencies.length / elapsed, p50: pct(50), p90: pct(90), p99: pct(99), max: latencies.at(-1) ?? 0, errors, missing: total - latencies.length - errors })}\n`,
+);
+agent.destroy();
