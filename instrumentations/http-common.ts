@@ -32,6 +32,8 @@ export interface HeaderCapture {
 }
 
 export interface HttpPolicy {
+  /** Whether TS_OTEL_RUN_EXCLUDED_URLS lists anything (when not, no URL need be built to ask). */
+  readonly hasExclusions: boolean;
   /** True when the URL matches TS_OTEL_RUN_EXCLUDED_URLS: no span, no metrics. */
   excluded(url: string): boolean;
   /** The URL without credentials, with the values of sensitive query parameters REDACTED. */
@@ -97,6 +99,7 @@ export function httpPolicy(config: Config): HttpPolicy {
   ]);
   const redactQuery = queryRedactor(new Set([...ALWAYS_REDACTED_PARAMS, ...(config.TS_OTEL_RUN_REDACTED_QUERY_PARAMS ?? [])]));
   policy = {
+    hasExclusions: patterns.length > 0,
     excluded: patterns.length === 0 ? () => false : (url) => patterns.some((p) => p.test(url)),
     redactQuery,
     redactUrl(url) {

@@ -82,8 +82,17 @@ function errorType(e: unknown): string {
   return ERROR_TYPE_OTHER;
 }
 
+/**
+ * Emits inside `context`. Switching contexts costs an AsyncLocalStorage run, so it is skipped when
+ * it would change nothing: the context is already the active one (events emitted from work the
+ * request started, such as 'finish' after its write, carry it already), or nobody listens.
+ */
 function runIn(ctx: InstrumentationContext, context: Context, emit: Emit, self: unknown, args: unknown[]): boolean {
-  return ctx.trace.contextManager.with(context, () => emit.apply(self, args as [string, ...unknown[]]));
+  const manager = ctx.trace.contextManager;
+  if (manager.active() === context || (self as { listenerCount(e: unknown): number }).listenerCount(args[0]) === 0) {
+    return emit.apply(self, args as [string, ...unknown[]]);
+  }
+  return manager.with(context, () => emit.apply(self, args as [string, ...unknown[]]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,11 +202,14 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
   const policy = httpPolicy(ctx.config);
   const duration = httpDurationHistogram(ctx, 'server');
   ctx.shimmer.wrap(exports.Server.prototype, 'emit', (original) =>
-    function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
-      if (event !== 'request' || !ctx.isEnabled()) return original.apply(this, [event, ...args]);
-      const req = args[0] as IncomingMessage;
-      const res = args[1] as ServerResponse;
-      if (policy.excluded(`${scheme}://${req.headers.host ?? ''}${req.url ?? '/'}`)) return original.apply(this, [event, ...args]);
+    function emit(this: unknown, event: string | symbol): boolean {
+      // `arguments`, not a rest parameter: every event of every server passes through here.
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as [string | symbol, ...unknown[]];
+      if (event !== 'request' || !ctx.isEnabled()) return original.apply(this, args);
+      const req = args[1] as IncomingMessage;
+      const res = args[2] as ServerResponse;
+      if (policy.hasExclusions && policy.excluded(`${scheme}://${req.headers.host ?? ''}${req.url ?? '/'}`)) return original.apply(this, args);
       // What is active here is the context the server's connections were accepted in (that of
       // listen()), not this request's: a span active back then must not become the parent of every
       // request. The rest of it stays (the environment's TRACEPARENT is a remote span context).
@@ -230,7 +242,7 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       } as Emit;
 
       try {
-        return trace.contextManager.with(context, () => original.apply(this, [event, ...args]));
+        return trace.contextManager.with(context, () => original.apply(this, args));
       } catch (e) {
         // A handler that throws synchronously takes the process down: record why on the span
         // (the context is gone by the time the process-level handlers run), then let it go on.

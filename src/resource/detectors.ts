@@ -9,7 +9,6 @@
  * that neither process.command_line nor process.command_args nor anything else can carry the
  * program's arguments (they may hold secrets) into telemetry.
  */
-import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { diag } from '../diag';
 import { detectContainerId } from './container';
@@ -218,9 +217,19 @@ export const processDetector: Detector = (ctx) => {
 
 let instanceId: string | undefined;
 
-/** A random UUID v4, the same for every call in this process. */
+/**
+ * A random UUID v4, the same for every call in this process. It needs to be unique, not secret:
+ * Math.random's 122 bits do, and spare a program that never makes a span from loading node:crypto
+ * (several milliseconds) for its one export at exit.
+ */
 export function serviceInstanceId(): string {
-  return (instanceId ??= randomUUID());
+  return (instanceId ??= randomUuidV4());
+}
+
+function randomUuidV4(): string {
+  const hex = (n: number, digits: number) => Math.floor(Math.random() * n).toString(16).padStart(digits, '0');
+  const variant = (8 + Math.floor(Math.random() * 4)).toString(16);
+  return `${hex(2 ** 32, 8)}-${hex(2 ** 16, 4)}-4${hex(2 ** 12, 3)}-${variant}${hex(2 ** 12, 3)}-${hex(2 ** 24, 6)}${hex(2 ** 24, 6)}`;
 }
 
 export const serviceInstanceDetector: Detector = () => ({ [ATTR_SERVICE_INSTANCE_ID]: serviceInstanceId() });

@@ -53,7 +53,16 @@ export class OtlpExporter<T> implements Exporter<T> {
     this.where = redactUrl(o.options.url);
   }
 
+  /**
+   * Encodes and sends from the event loop's next turn: the batch processor calls this inside the
+   * onEnd that filled a batch, which is the program's span.end() or log call on its request path,
+   * and encoding a whole batch does not belong there.
+   */
   export(items: readonly T[], done: (result: ExportResult) => void): void {
+    setImmediate(() => this.encodeAndSend(items, done));
+  }
+
+  private encodeAndSend(items: readonly T[], done: (result: ExportResult) => void): void {
     let body: Uint8Array;
     try {
       body = this.o.encode(items);

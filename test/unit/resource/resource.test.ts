@@ -253,6 +253,9 @@ describe('createResource: on this machine, without fakes', () => {
     await t.test('and the same service.instance.id every time in this process', () => {
       assert.equal(createResource(configOf()).attributes['service.instance.id'], r.attributes['service.instance.id']);
     });
+    await t.test('a random (version 4, RFC 4122 variant) UUID', () => {
+      assert.match(String(r.attributes['service.instance.id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    });
   });
 });
 
