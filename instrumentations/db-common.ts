@@ -228,6 +228,36 @@ export function summarizeSql(sql: string): QuerySummary {
   };
 }
 
+interface SqlDescription extends QuerySummary {
+  readonly sanitized: string;
+}
+
+/** Texts longer than this are described anew each time: caching them would hold too much. */
+const CACHED_TEXT_MAX = 2048;
+/** Distinct texts kept per dialect; the cache starts over when it is full. */
+const CACHE_ENTRIES = 512;
+const descriptions = new Map<SqlDialect, Map<string, SqlDescription>>();
+
+/**
+ * The sanitized text and summary of a query. A program sends the same few texts over and over
+ * (prepared or parameterised), so they are remembered: tokenizing each query anew was the largest
+ * cost of a database span. A program that inlines its values makes a new text each time and only
+ * pays a map lookup and insertion on top, within a bounded cache.
+ */
+function describeSql(text: string, dialect: SqlDialect): SqlDescription {
+  let cache = descriptions.get(dialect);
+  const known = cache?.get(text);
+  if (known) return known;
+  const sanitized = sanitizeSql(text, dialect);
+  const description: SqlDescription = { sanitized, ...summarizeSql(sanitized) };
+  if (text.length <= CACHED_TEXT_MAX) {
+    if (!cache) descriptions.set(dialect, (cache = new Map()));
+    else if (cache.size >= CACHE_ENTRIES) cache.clear();
+    cache.set(text, description);
+  }
+  return description;
+}
+
 export interface SqlQuery {
   readonly system: string;
   readonly text: string;
@@ -242,8 +272,7 @@ export interface SqlQuery {
  * sanitized (unless TS_OTEL_RUN_DB_FULL_STATEMENTS), the summary naming the span.
  */
 export function sqlSpan(config: Config, q: SqlQuery): { name: string; attributes: Attributes } {
-  const sanitized = sanitizeSql(q.text, q.dialect);
-  const { summary, operation, collection } = summarizeSql(sanitized);
+  const { sanitized, summary, operation, collection } = describeSql(q.text, q.dialect);
   const attributes: Attributes = {
     [ATTR_DB_SYSTEM_NAME]: q.system,
     [ATTR_DB_QUERY_TEXT]: config.TS_OTEL_RUN_DB_FULL_STATEMENTS ? q.text : sanitized,

@@ -49,6 +49,14 @@ function endpoint(params: { database?: unknown; host?: unknown; port?: unknown }
   };
 }
 
+const ENDPOINT = Symbol('ts-otel-run.pg.endpoint');
+
+/** A client's endpoint, worked out at its first query: its connection parameters do not change. */
+function endpointOf(client: PgClient): Endpoint {
+  const self = client as PgClient & { [ENDPOINT]?: Endpoint };
+  return (self[ENDPOINT] ??= endpoint(client.connectionParameters ?? client));
+}
+
 function connectAttributes(e: Endpoint): Attributes {
   const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: 'postgresql' };
   if (e.namespace) attributes[ATTR_DB_NAMESPACE] = e.namespace;
@@ -78,7 +86,7 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
         system: 'postgresql',
         text,
         dialect: POSTGRES,
-        ...endpoint(this.connectionParameters ?? this),
+        ...endpointOf(this),
       });
       const span = tracer.startSpan(name, { kind: CLIENT, attributes }, caller);
       const timing = startDbTiming(duration, attributes);
@@ -161,7 +169,15 @@ function patch(pg: unknown, ctx: InstrumentationContext): void {
         if (connectSpans) return connectSpan('pg-pool.connect', (p) => endpoint((p as { options?: Endpoint }).options), original, this, args);
         // A busy pool queues the callback and calls it from another client's release: bound
         // here, it (and the query it issues) keeps the caller's context.
-        if (typeof args[0] === 'function') args[0] = trace.contextManager.bind(trace.contextManager.active(), args[0] as AnyFn);
+        if (typeof args[0] === 'function') {
+          // A plain closure rather than contextManager.bind: this runs for every pool.query, and
+          // the callback's arity (which bind keeps, at a cost) means nothing to the pool.
+          const callback = args[0] as AnyFn;
+          const caller = trace.contextManager.active();
+          args[0] = function (this: unknown, err: unknown, client: unknown, release: unknown) {
+            return trace.contextManager.with(caller, callback, this, err, client, release);
+          };
+        }
         return original.apply(this, args);
       },
     );

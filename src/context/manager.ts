@@ -21,7 +21,8 @@ export class ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    return this.storage.run(context, thisArg === undefined ? fn : fn.bind(thisArg), ...args) as ReturnType<F>;
+    if (thisArg === undefined) return this.storage.run(context, fn, ...args) as ReturnType<F>;
+    return this.storage.run(context, () => fn.apply(thisArg, args)) as ReturnType<F>;
   }
 
   bind<T>(context: Context, target: T): T {
