@@ -29,6 +29,20 @@ const debugNoop = {
   },
 };
 
+/**
+ * The project's package.json, which src/version.ts reads its version from, becomes just that
+ * version in the bundles: the whole file (dependency lists and all) would be parsed at every start.
+ */
+const versionOnly = {
+  name: 'version-only',
+  setup(b) {
+    b.onResolve({ filter: /\/package\.json$/ }, (args) =>
+      args.importer.endsWith(`${'dist'}/src/version.js`) ? { path: 'package.json', namespace: 'version-only' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'version-only' }, () => ({ contents: JSON.stringify({ version: pkg.version }), loader: 'json' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -42,11 +56,11 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   banner: { js: BANNER },
-  plugins: [debugNoop],
+  plugins: [debugNoop, versionOnly],
 };
 
 await build({ ...common, entryPoints: ['dist/src/register/register.js'], outfile: 'dist/bundle/register/register.js' });
-// The OTLP exporters (encoders, protobufjs, transports) is loaded on the first export, from
+// The OTLP exporters (encoders, transports) are loaded on the first export, from
 // the file next to the preload (src/exporters/otlp/lazy.ts): compiling it at start-up would cost
 // every program a few milliseconds.
 await build({ ...common, entryPoints: ['dist/src/exporters/otlp/otlp-exporters.js'], outfile: 'dist/bundle/register/otlp-exporters.js' });

@@ -21,7 +21,7 @@ export type OtlpSpanExporterHandle = OtlpExporterHandle<ReadableSpan>;
 type Factories = typeof import('./otlp-exporters');
 
 /**
- * An OTLP exporter whose code (encoders, protobufjs, transports) is loaded on the first export: a
+ * An OTLP exporter whose code (encoders, transports) is loaded on the first export: a
  * program that ends before its first batch never pays for it at start-up.
  */
 function lazyOtlpExporter<T>(

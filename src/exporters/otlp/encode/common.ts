@@ -1,7 +1,7 @@
 /**
  * Protobuf writers shared by the OTLP encoders of every signal: AnyValue, KeyValue, attribute
  * maps, Resource, InstrumentationScope, HrTime → fixed64, hex ids → bytes, and the grouping of
- * records by resource and scope. Everything writes straight into one protobufjs Writer (no
+ * records by resource and scope. Everything writes straight into one Writer (writer.ts: no
  * intermediate message objects, no reflection); field numbers are those of opentelemetry-proto
  * (common/v1/common.proto, resource/v1/resource.proto).
  *
@@ -19,11 +19,11 @@
  * In attribute maps and kvlists a property whose value is `undefined` is skipped (as JSON.stringify
  * does); `null` is kept as a key with an empty value.
  *
- * Strings are made well-formed first (a lone surrogate, e.g. from truncating a string in the
- * middle of a pair, becomes U+FFFD): protobufjs would otherwise write it as invalid UTF-8, and a
- * receiver such as the Collector rejects the whole request for one bad string.
+ * Strings are written well-formed (a lone surrogate, e.g. from truncating a string in the middle
+ * of a pair, becomes U+FFFD: Writer#string does it): a receiver such as the Collector rejects the
+ * whole request for one invalid UTF-8 string.
  */
-import { Writer } from 'protobufjs/minimal';
+import { Writer } from './writer';
 import type { HrTime, InstrumentationScope, Resource } from '../../../trace/types';
 
 /** Any attribute map: the engine's Attributes, and arbitrary values for log attributes. */
@@ -52,17 +52,12 @@ const T_GROUP_1 = tag(1, 2);
 const T_GROUP_2 = tag(2, 2);
 const T_GROUP_3 = tag(3, 2);
 
-interface WellFormed {
-  isWellFormed(): boolean;
-  toWellFormed(): string;
-}
-
 /**
  * Writes a length-delimited string field's value (the tag must be written before), with lone
- * surrogates replaced by U+FFFD.
+ * surrogates replaced by U+FFFD (Writer#string checks that only for strings that are not ASCII).
  */
 export function writeString(w: Writer, s: string): void {
-  w.string((s as unknown as WellFormed).isWellFormed() ? s : (s as unknown as WellFormed).toWellFormed());
+  w.string(s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -76,21 +71,24 @@ let spare: Writer | undefined;
 const KEEP_BUFFER_LIMIT = 2 * 1024 * 1024;
 
 /**
- * A writer for one request. The buffer of the previous request is reused (encoding is synchronous
- * and `finishWriter` copies the bytes out), which saves the buffer doublings of a growing writer.
+ * A writer for one request. The writer of the previous request is reused (encoding is synchronous),
+ * with its buffer, or with the size of the buffer it handed over (see finishWriter): that saves
+ * the doublings of a growing buffer.
  */
 export function acquireWriter(): Writer {
-  const w = spare ?? Writer.create();
+  const w = spare ?? new Writer();
   spare = undefined;
-  w.pos = 0;
-  if (w.states !== null) w.states.length = 0;
-  return w;
+  return w.reset();
 }
 
-/** The request's bytes (a copy, exactly sized); the writer is kept for the next request. */
+/**
+ * The request's bytes, exactly sized, which the next request cannot change while this one is still
+ * being sent (exports are asynchronous): Writer#finish copies them out, or hands its buffer over
+ * and takes a new one. The writer is kept for the next request.
+ */
 export function finishWriter(w: Writer): Uint8Array {
   const out = w.finish();
-  if (w.buf.length <= KEEP_BUFFER_LIMIT) spare = w;
+  if (w.capacity <= KEEP_BUFFER_LIMIT) spare = w;
   return out;
 }
 
@@ -182,7 +180,7 @@ export function writeHrTime(w: Writer, fieldTag: number, time: HrTime): void {
   const ns = time[1];
   const lo = (Math.imul(s, 1000000000) + ns) >>> 0;
   const hi = Math.round((s * 1e9 + ns - lo) / 4294967296);
-  w.uint32(fieldTag).fixed32(lo).fixed32(hi);
+  w.uint32(fieldTag).fixed64(lo, hi);
 }
 
 /** Whether an HrTime is [0, 0] (the proto3 default, which is omitted). */
@@ -221,9 +219,9 @@ let scratch = new Uint8Array(32);
 export function writeHexId(w: Writer, fieldTag: number, hex: string): void {
   const n = hex.length;
   if (n === 32) {
-    w.uint32(fieldTag).uint32(16).fixed32(hexWord(hex, 0)).fixed32(hexWord(hex, 8)).fixed32(hexWord(hex, 16)).fixed32(hexWord(hex, 24));
+    w.uint32(fieldTag).uint32(16).fixed64(hexWord(hex, 0), hexWord(hex, 8)).fixed64(hexWord(hex, 16), hexWord(hex, 24));
   } else if (n === 16) {
-    w.uint32(fieldTag).uint32(8).fixed32(hexWord(hex, 0)).fixed32(hexWord(hex, 8));
+    w.uint32(fieldTag).uint32(8).fixed64(hexWord(hex, 0), hexWord(hex, 8));
   } else {
     const len = n >>> 1;
     if (scratch.length < len) scratch = new Uint8Array(len);
@@ -253,12 +251,6 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** Writes an int64 varint (negative numbers take ten bytes, as proto requires). */
-function writeInt64(w: Writer, v: number): void {
-  if (v >= 0 && v <= 0xffffffff) w.uint32(v);
-  else w.int64(v);
-}
-
 /**
  * Writes the fields of an AnyValue message for `value` (not its tag and length: the caller opens
  * the message). See the module comment for the mapping.
@@ -271,8 +263,8 @@ export function writeAnyValue(w: Writer, value: unknown, depth = 0): void {
       return;
     case 'number':
       if (Number.isSafeInteger(value)) {
-        w.uint32(T_INT);
-        writeInt64(w, value);
+        // (negative numbers take ten bytes, as proto requires)
+        w.uint32(T_INT).int64(value);
       } else {
         w.uint32(T_DOUBLE).double(value);
       }
@@ -283,8 +275,7 @@ export function writeAnyValue(w: Writer, value: unknown, depth = 0): void {
     case 'bigint':
       if (value >= INT64_MIN && value <= INT64_MAX) {
         const bits = BigInt.asUintN(64, value);
-        // protobufjs takes any { low, high } as a Long
-        w.uint32(T_INT).int64({ low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0, unsigned: false } as never);
+        w.uint32(T_INT).int64Bits(Number(bits & 0xffffffffn), Number(bits >> 32n));
       } else {
         w.uint32(T_DOUBLE).double(Number(value));
       }

@@ -17,6 +17,7 @@ export {
   type ResourceLike,
   type ScopeLike,
 } from './common';
+export { Writer } from './writer';
 export {
   acquireJsonWriter,
   finishJsonBuffer,

@@ -3,7 +3,6 @@
  * (opentelemetry-proto collector/logs/v1/logs_service.proto and logs/v1/logs.proto). Default
  * values are omitted as proto3 does.
  */
-import type { Writer } from 'protobufjs/minimal';
 import type { ReadableLogRecord } from '../../../logs/types';
 import {
   acquireWriter,
@@ -19,6 +18,7 @@ import {
   writeHrTime,
   writeString,
 } from './common';
+import type { Writer } from './writer';
 
 // ScopeLogs.log_records (the request around it: writeGroupedRequest)
 const T_SL_LOG_RECORDS = tag(2, 2);

@@ -13,7 +13,6 @@
  *   only when they hold something (an offset or counts); absent means empty to a receiver.
  * - Scopes without metrics are left out, and a collection without any metric is an empty request.
  */
-import type { Writer } from 'protobufjs/minimal';
 import type {
   ExponentialBuckets,
   ExponentialHistogramDataPoint,
@@ -37,6 +36,7 @@ import {
   writeScope,
   writeString,
 } from './common';
+import type { Writer } from './writer';
 
 // ExportMetricsServiceRequest, ResourceMetrics, ScopeMetrics
 const T_RESOURCE_METRICS = tag(1, 2);
@@ -119,7 +119,7 @@ export function int64(v: number): number {
  */
 function fixed64(w: Writer, v: number): void {
   v = int64(v);
-  w.fixed32(v >>> 0).fixed32(Math.floor(v / 4294967296) >>> 0);
+  w.fixed64(v >>> 0, Math.floor(v / 4294967296) >>> 0);
 }
 
 /** Writes a uint64 varint (one bucket count). */

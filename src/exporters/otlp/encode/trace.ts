@@ -4,7 +4,6 @@
  * Default values are omitted as proto3 does (empty strings, zero counts, UNSET status without a
  * message, zero flags and times).
  */
-import type { Writer } from 'protobufjs/minimal';
 import type { ReadableSpan, SpanEvent, SpanLink, SpanStatus } from '../../../trace/types';
 import {
   acquireWriter,
@@ -19,6 +18,7 @@ import {
   writeHrTime,
   writeString,
 } from './common';
+import type { Writer } from './writer';
 
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { Writer } from 'protobufjs/minimal';
+import { Writer } from '../../../../src/exporters/otlp/encode/writer';
 import {
   groupByResourceAndScope,
   tag,

@@ -126,6 +126,76 @@ describe('decodePartialSuccess (binary protobuf)', () => {
   });
 });
 
+describe('the binary decoders\' reader, on malformed and unusual input', () => {
+  const known = Uint8Array.from([0x0a, 0x05, 0x08, 0x03, 0x12, 0x01, 0x78]); // partial_success { rejected 3, "x" }
+  const ok = { rejected: 3, message: 'x' };
+  const cat = (...parts: (Uint8Array | number[])[]): Uint8Array => Buffer.concat(parts.map((p) => Uint8Array.from(p)));
+
+  it('skips unknown fields of every wire type, groups included', () => {
+    // field 5: a group holding a varint, a fixed64, a string, a nested group (field 6) and a fixed32
+    const group = [0x2b, 0x08, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1a, 0x01, 0x41, 0x33, 0x08, 0x02, 0x34, 0x25, 1, 2, 3, 4, 0x2c];
+    assert.deepStrictEqual(decodePartialSuccess(cat(group, known)), ok);
+    assert.deepStrictEqual(decodePartialSuccess(cat(known, [0x78, 0x01], group)), ok);
+    // a ten-byte varint (the longest there is) in an unknown field
+    assert.deepStrictEqual(decodePartialSuccess(cat([0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], known)), ok);
+  });
+
+  it('reads negative and 64-bit counts', () => {
+    // rejected = -1: ten bytes
+    assert.deepStrictEqual(decodePartialSuccess(Uint8Array.from([0x0a, 0x0b, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])), {
+      rejected: -1,
+      message: '',
+    });
+    // rejected = 2^40
+    assert.deepStrictEqual(decodePartialSuccess(Uint8Array.from([0x0a, 0x07, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20])), { rejected: 2 ** 40, message: '' });
+  });
+
+  it('replaces invalid UTF-8 in a message with U+FFFD', () => {
+    assert.deepStrictEqual(decodePartialSuccess(Uint8Array.from([0x0a, 0x06, 0x08, 0x01, 0x12, 0x02, 0xc3, 0x28])), { rejected: 1, message: '\ufffd(' });
+    assert.deepStrictEqual(decodeRpcStatus(Uint8Array.from([0x08, 0x02, 0x12, 0x01, 0xff])), { code: 2, message: '\ufffd' });
+  });
+
+  it('reads a message at an offset inside a larger buffer', () => {
+    const outer = cat([9, 9, 9], known, [9]);
+    assert.deepStrictEqual(decodePartialSuccess(outer.subarray(3, 3 + known.length)), ok);
+  });
+
+  it('gives undefined, without throwing, for malformed varints, tags, lengths and groups', () => {
+    const CASES: [string, number[]][] = [
+      ['a varint longer than ten bytes', [0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+      ['a varint cut at the end', [0x18, 0x96]],
+      ['a tag cut at the end', [0xff]],
+      ['field number 0', [0x00, 0x01]],
+      ['a tag beyond 32 bits', [0x88, 0x80, 0x80, 0x80, 0x80, 0x01, 0x01]],
+      ['wire type 6', [0x1e, 0x01]],
+      ['wire type 7', [0x1f, 0x01]],
+      ['an end-group without its start', [0x1c]],
+      ['a group never closed', [0x2b, 0x08, 0x01]],
+      ['a group closed by another field number', [0x2b, 0x08, 0x01, 0x34]],
+      ['groups nested beyond any reason', [...new Array<number>(5000).fill(0x2b)]],
+      ['a fixed64 cut short', [0x19, 1, 2, 3]],
+      ['a fixed32 cut short', [0x1d, 1, 2]],
+      ['a length beyond the end', [0x1a, 0x7f, 0x41]],
+      ['a length beyond 32 bits', [0x1a, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+      ['a string cut inside partial_success', [0x0a, 0x04, 0x12, 0x05, 0x41, 0x41]],
+    ];
+    for (const [name, bytes] of CASES) {
+      assert.equal(decodePartialSuccess(Uint8Array.from(bytes)), undefined, `partial success: ${name}`);
+      assert.equal(decodePartialSuccess(cat(known, bytes)), undefined, `partial success, after a valid one: ${name}`);
+      assert.equal(decodeRpcStatus(cat([0x08, 0x01], bytes)), undefined, `status: ${name}`);
+    }
+    // inside a RetryInfo detail, the detail is ignored and the status kept
+    const retryInfoUrl = Buffer.from('type.googleapis.com/google.rpc.RetryInfo');
+    const withDetail = (value: number[]): Uint8Array =>
+      cat([0x08, 0x0e, 0x1a, 2 + retryInfoUrl.length + 2 + value.length, 0x0a, retryInfoUrl.length], retryInfoUrl, [0x12, value.length], value);
+    assert.deepStrictEqual(decodeRpcStatus(withDetail([0x0a, 0x02, 0x08, 0x05])), { code: 14, message: '', retryDelayMs: 5000 });
+    for (const [name, bytes] of CASES) {
+      if (bytes.length > 100) continue; // (the detail's one-byte lengths)
+      assert.deepStrictEqual(decodeRpcStatus(withDetail(bytes)), { code: 14, message: '' }, `RetryInfo: ${name}`);
+    }
+  });
+});
+
 describe('decodePartialSuccessJson (OTLP/JSON)', () => {
   it('decodes each signal, counts as strings or numbers', () => {
     assert.deepStrictEqual(decodePartialSuccessJson('{"partialSuccess":{"rejectedSpans":"5","errorMessage":"too old"}}', 'traces'), {
