@@ -323,13 +323,16 @@ export function startDbTiming(histogram: DurationHistogram | undefined, attribut
   return histogram ? { histogram, startMs: performance.now(), attributes } : undefined;
 }
 
-/** The attributes db.client.operation.duration carries, of those a span has. */
+/**
+ * The attributes db.client.operation.duration carries, of those a span has, in sorted order: the
+ * meter finds the series of attributes added in that order without sorting their keys first.
+ */
 const METRIC_ATTRIBUTES = [
-  ATTR_DB_SYSTEM_NAME,
+  ATTR_DB_COLLECTION_NAME,
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
-  ATTR_DB_COLLECTION_NAME,
   ATTR_DB_QUERY_SUMMARY,
+  ATTR_DB_SYSTEM_NAME,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 ] as const;

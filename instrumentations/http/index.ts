@@ -44,10 +44,15 @@ type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
 
 /** The method as the conventions want it, and the original when it is not a known one. */
 function method(raw: string | undefined): [string, string | undefined] {
+  // Node's parser gives the method as sent; a known one in upper case is the usual case.
+  const known = raw === undefined ? undefined : KNOWN_AS_SENT.get(raw);
+  if (known) return known;
   const m = (raw ?? 'GET').toUpperCase();
   if (KNOWN_HTTP_METHODS.has(m)) return [m, raw !== m ? raw : undefined];
   return ['_OTHER', raw];
 }
+
+const KNOWN_AS_SENT = new Map<string, [string, undefined]>([...KNOWN_HTTP_METHODS].map((m) => [m, [m, undefined]]));
 
 function spanName(m: string): string {
   return m === '_OTHER' ? 'HTTP' : m;
@@ -184,15 +189,19 @@ function recordServerDuration(
   m: string,
   aborted: boolean,
 ): void {
-  const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: m, [ATTR_URL_SCHEME]: scheme };
-  if (req.httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
+  // Keys added in sorted order (error.type, http.*, network.*, url.*): the meter then finds the
+  // series without sorting them first.
+  const attributes: Attributes = {};
   const status = res.headersSent ? res.statusCode : undefined;
+  if (status !== undefined && status >= 500) {
+    attributes[ATTR_ERROR_TYPE] = ((span as Span).attributes?.[ATTR_ERROR_TYPE] as string | undefined) ?? String(status);
+  } else if (aborted) attributes[ATTR_ERROR_TYPE] = ERROR_TYPE_OTHER;
+  attributes[ATTR_HTTP_REQUEST_METHOD] = m;
   if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
-  const spanAttributes = (span as Span).attributes;
   const route = routeOf(req);
   if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
-  if (status !== undefined && status >= 500) attributes[ATTR_ERROR_TYPE] = (spanAttributes?.[ATTR_ERROR_TYPE] as string | undefined) ?? String(status);
-  else if (aborted) attributes[ATTR_ERROR_TYPE] = ERROR_TYPE_OTHER;
+  if (req.httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
+  attributes[ATTR_URL_SCHEME] = scheme;
   histogram.record((performance.now() - startMs) / 1000, attributes);
 }
 

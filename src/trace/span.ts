@@ -22,6 +22,11 @@ export interface SpanLimits {
   readonly linkAttributes: AttributeLimits;
 }
 
+const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: StatusCode.UNSET });
+const NO_EVENTS = Object.freeze([]) as unknown as SpanEvent[];
+const NO_LINKS = Object.freeze([]) as unknown as SpanLink[];
+
 /** Where a span goes when it ends: the provider's processors. */
 export interface SpanSink {
   onEnd(span: Span): void;
@@ -39,11 +44,13 @@ export interface LinkInput {
 export class Span implements ReadableSpan {
   name: string;
   readonly startTime: HrTime;
-  endTime: HrTime = [0, 0];
-  status: SpanStatus = { code: StatusCode.UNSET };
-  readonly events: SpanEvent[] = [];
+  endTime: HrTime = NOT_ENDED;
+  status: SpanStatus = UNSET_STATUS;
+  // Shared empty arrays until the first event or link: most spans have none, and every span
+  // allocated on a request path counts.
+  events: SpanEvent[] = NO_EVENTS;
   droppedEventsCount = 0;
-  readonly links: SpanLink[] = [];
+  links: SpanLink[] = NO_LINKS;
   droppedLinksCount = 0;
   private readonly bag: AttributeBag;
   private ended = false;
@@ -66,7 +73,9 @@ export class Span implements ReadableSpan {
   }
 
   // ReadableSpan
-  readonly spanContext = (): SpanContext => this.context;
+  spanContext(): SpanContext {
+    return this.context;
+  }
   get attributes(): Attributes {
     return this.bag.values;
   }
@@ -102,6 +111,7 @@ export class Span implements ReadableSpan {
       attributes = undefined;
     }
     const { values, dropped } = boundedAttributes(attributes, this.limits.eventAttributes);
+    if (this.events === NO_EVENTS) this.events = [];
     this.events.push({
       name,
       time: time === undefined ? now() : toHrTime(time),
@@ -118,6 +128,7 @@ export class Span implements ReadableSpan {
       return this;
     }
     const { values, dropped } = boundedAttributes(link.attributes, this.limits.linkAttributes);
+    if (this.links === NO_LINKS) this.links = [];
     this.links.push({ context: link.context, attributes: values, droppedAttributesCount: dropped });
     return this;
   }
