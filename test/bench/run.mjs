@@ -8,7 +8,7 @@
 //   2. exit       how much later a program that served 5 requests ends when no collector listens
 //   3. http       hello-world HTTP: throughput under a closed-loop load generator (wrk when it is
 //                 on PATH, else test/bench/lib/load.mjs) and latency at a fixed request rate
-//                 (test/bench/lib/openloop.mjs, measured from when each request was due)
+//                 (test/bench/lib/openloop.mjs: requests sent on a fixed schedule)
 //   4. express-pg an Express route running one PostgreSQL query per request, the same way
 //   5. encode     OTLP trace encoding, spans per second in batches of 512, against the official
 //                 serializer (test/bench/encode.mjs)
@@ -243,7 +243,7 @@ async function saturate(port, path, seconds) {
   return { rps, p50: pct(50), p99: pct(99), errors };
 }
 
-/** Open loop at a fixed rate: latency percentiles (ms) measured from when each request was due. */
+/** Open loop at a fixed rate: latency percentiles (ms), each from when its request was sent. */
 function fixedRate(port, path, rate, seconds) {
   return runJson([join(HERE, 'lib/openloop.mjs'), String(port), String(rate), String(seconds), path]);
 }
@@ -376,7 +376,7 @@ async function benchServer(name, title, app, path, rate) {
     [
       `### ${title}`,
       '',
-      `Saturation: ${WRK ? 'wrk, 1 thread' : 'test/bench/lib/load.mjs'}, ${CONCURRENCY} connections, ${opts.seconds} s. Fixed rate: ${rate} requests/s, open loop, latency from when each request was due, ${opts.seconds} s. ${opts.rounds} round(s), medians.`,
+      `Saturation: ${WRK ? 'wrk, 1 thread' : 'test/bench/lib/load.mjs'}, ${CONCURRENCY} connections, ${opts.seconds} s. Fixed rate: ${rate} requests/s, open loop (test/bench/lib/openloop.mjs), ${opts.seconds} s. ${opts.rounds} round(s), medians.`,
       '',
       '| subject | req/s | vs plain | p50 / p99 ms at saturation | p50 / p99 ms at fixed rate | p99 added | exported KiB (traces / metrics / logs) |',
       '|---|---:|---:|---:|---:|---:|---:|',

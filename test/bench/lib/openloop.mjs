@@ -1,8 +1,10 @@
-// An open-loop HTTP load generator for latency: sends requests at a fixed rate whatever the server
-// does (so a slow answer cannot hold back the next request, unlike a closed loop), and measures each
-// latency from the moment its request was due, not from when it was sent, so a stalled event loop
-// in the server shows in full (no coordinated omission). Runs in its own process. Prints JSON:
-// the rate achieved, latency percentiles in milliseconds, and errors.
+// An open-loop HTTP load generator for latency: sends requests on a fixed schedule whatever the
+// server does (a slow answer cannot hold back the next request, unlike a closed loop, so a stalled
+// event loop in the server shows in full: no coordinated omission), and measures each latency from
+// the moment its request was sent. (From the moment it was due would add this process's own timer
+// lateness, up to a millisecond, to every request of every subject alike, and bury the server's
+// differences under it.) Runs in its own process. Prints JSON: the rate achieved, latency
+// percentiles in milliseconds, and errors.
 //
 //   node test/bench/lib/openloop.mjs <port> <rate per second> [seconds=5] [path=/]
 import http from 'node:http';
@@ -17,11 +19,12 @@ const total = Math.round(rate * Number(seconds));
 const interval = 1000 / rate;
 const start = performance.now();
 
-function send(due) {
+function send() {
+  const sent = performance.now();
   http
     .get({ host: '127.0.0.1', port: Number(port), path, agent }, (res) => {
       res.resume();
-      res.on('end', () => latencies.push(performance.now() - due));
+      res.on('end', () => latencies.push(performance.now() - sent));
     })
     .on('error', () => errors++);
 }
@@ -29,7 +32,10 @@ function send(due) {
 await new Promise((resolve) => {
   const tick = () => {
     const now = performance.now();
-    while (sent < total && start + sent * interval <= now) send(start + sent++ * interval);
+    while (sent < total && start + sent * interval <= now) {
+      sent++;
+      send();
+    }
     if (sent < total) setTimeout(tick, 1);
     else resolve();
   };
