@@ -205,6 +205,17 @@ async function stopServer(child) {
   clearTimeout(timer);
 }
 
+/** Runs a command to its end without blocking this process's event loop; resolves with its stdout. */
+function runOutput(command, args) {
+  return new Promise((res, rej) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout }));
+  });
+}
+
 function runJson(args) {
   return new Promise((res, rej) => {
     const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -236,11 +247,13 @@ function parseWrkMs(s) {
 /** Closed loop at saturation: requests per second and latency percentiles (ms). */
 async function saturate(port, path, seconds) {
   if (!WRK) return runJson([join(HERE, 'lib/load.mjs'), String(port), String(seconds), String(CONCURRENCY), path]);
-  const r = spawnSync('wrk', ['-t1', `-c${CONCURRENCY}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' });
+  // Not spawnSync: the sink answering the subjects' exports runs in this process's event loop.
+  const r = await runOutput('wrk', ['-t1', `-c${CONCURRENCY}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', `http://127.0.0.1:${port}${path}`]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
   const pct = (p) => parseWrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(r.stdout)?.[1] ?? '');
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0) + Number(/Socket errors:.*?timeout (\d+)/.exec(r.stdout)?.[1] ?? 0);
-  return { rps, p50: pct(50), p99: pct(99), errors };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+  return { requests, rps, p50: pct(50), p99: pct(99), errors };
 }
 
 /** Open loop at a fixed rate: latency percentiles (ms), each from when its request was sent. */
@@ -343,7 +356,11 @@ async function benchServer(name, title, app, path, rate) {
       const fixed = await fixedRate(port, path, rate, opts.seconds);
       await stopServer(child);
       const sent = sink.take();
-      runs[s.id].push({ ...sat, fixed, exported: sent });
+      // Spans the sink received per request served while measuring (and at the server's exit):
+      // what an instrumented server delivers, or drops, under this load.
+      const served = sat.requests + fixed.count;
+      const spansPerRequest = sent['/v1/traces']?.spans !== undefined ? sent['/v1/traces'].spans / served : 0;
+      runs[s.id].push({ ...sat, fixed, exported: sent, served, spansPerRequest });
       log(`${name}: round ${r + 1} ${s.label}: ${Math.round(sat.rps)} req/s, p99 at ${rate}/s ${fixed.p99.toFixed(2)} ms`);
     }
   }
@@ -363,27 +380,24 @@ async function benchServer(name, title, app, path, rate) {
       fixedRateP50Ms: round(median(rs.map((x) => x.fixed.p50))),
       fixedRateP99Ms: round(p99),
       fixedRateP99AddedMs: round(p99 - base.p99),
+      spansPerRequest: round(median(rs.map((x) => x.spansPerRequest)), 3),
       runs: rs,
     };
   }
   results[name] = { rounds: opts.rounds, seconds: opts.seconds, concurrency: CONCURRENCY, loadGenerator: WRK ? 'wrk -t1' : 'test/bench/lib/load.mjs', fixedRate: rate, subjects: out };
-  const exported = (s) => {
-    const e = runs[s.id].at(-1)?.exported ?? {};
-    const kib = (p) => (e[p] ? `${Math.round(e[p].bytes / 1024)}` : '0');
-    return s.id === 'plain' ? '—' : `${kib('/v1/traces')} / ${kib('/v1/metrics')} / ${kib('/v1/logs')}`;
-  };
+
   tables.push(
     [
       `### ${title}`,
       '',
       `Saturation: ${WRK ? 'wrk, 1 thread' : 'test/bench/lib/load.mjs'}, ${CONCURRENCY} connections, ${opts.seconds} s. Fixed rate: ${rate} requests/s, open loop (test/bench/lib/openloop.mjs), ${opts.seconds} s. ${opts.rounds} round(s), medians.`,
       '',
-      '| subject | req/s | vs plain | p50 / p99 ms at saturation | p50 / p99 ms at fixed rate | p99 added | exported KiB (traces / metrics / logs) |',
+      '| subject | req/s | vs plain | p50 / p99 ms at saturation | p50 / p99 ms at fixed rate | p99 added | spans delivered per request |',
       '|---|---:|---:|---:|---:|---:|---:|',
       ...SUBJECTS.map((s) => {
         const o = out[s.id];
         const added = s.id === 'plain' ? '—' : `${o.fixedRateP99AddedMs >= 0 ? '+' : ''}${o.fixedRateP99AddedMs} ms`;
-        return `| ${s.label} | ${o.rps} | ${(o.throughputRatio * 100).toFixed(1)}% | ${o.saturatedP50Ms} / ${o.saturatedP99Ms} | ${o.fixedRateP50Ms} / ${o.fixedRateP99Ms} | ${added} | ${exported(s)} |`;
+        return `| ${s.label} | ${o.rps} | ${(o.throughputRatio * 100).toFixed(1)}% | ${o.saturatedP50Ms} / ${o.saturatedP99Ms} | ${o.fixedRateP50Ms} / ${o.fixedRateP99Ms} | ${added} | ${s.id === 'plain' ? '—' : o.spansPerRequest} |`;
       }),
     ].join('\n'),
   );

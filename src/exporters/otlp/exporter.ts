@@ -13,6 +13,11 @@ export interface OtlpExporterOptions<T> {
   readonly options: OtlpOptions;
   readonly transport: Transport;
   readonly encode: (items: readonly T[]) => Uint8Array;
+  /**
+   * The protobuf encoding over several turns: a generator that pauses between slices of a batch
+   * and returns the body. Used by export(); `encode` stays for the exit hand-off.
+   */
+  readonly encodeSliced?: (items: readonly T[]) => Iterator<void, Uint8Array>;
   /** "span", "log record", "metric data point": for diagnostics. */
   readonly noun: string;
   readonly diag: Diag;
@@ -56,24 +61,48 @@ export class OtlpExporter<T> implements Exporter<T> {
   /**
    * Encodes and sends from the event loop's next turn: the batch processor calls this inside the
    * onEnd that filled a batch, which is the program's span.end() or log call on its request path,
-   * and encoding a whole batch does not belong there.
+   * and encoding a whole batch does not belong there. With a sliced encoder, a big batch is encoded
+   * a slice per turn, so that requests arriving meanwhile wait for a slice (~0.1 ms), not for the
+   * whole batch (~1 ms for 512 spans): the difference shows in a server's p99 latency.
    */
   export(items: readonly T[], done: (result: ExportResult) => void): void {
-    setImmediate(() => this.encodeAndSend(items, done));
-  }
-
-  private encodeAndSend(items: readonly T[], done: (result: ExportResult) => void): void {
-    let body: Uint8Array;
-    try {
-      body = this.o.encode(items);
-    } catch (e) {
-      this.o.diag.once(`encode-${this.o.noun}`, 'warn', `could not encode ${this.o.noun}s: ${describe(e)}`);
-      done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });
+    const sliced = this.json ? undefined : this.o.encodeSliced;
+    if (!sliced) {
+      setImmediate(() => {
+        let body: Uint8Array;
+        try {
+          body = this.o.encode(items);
+        } catch (e) {
+          this.encodeFailed(e, done);
+          return;
+        }
+        this.send(body, items.length, done);
+      });
       return;
     }
-    this.sendWithRetry(body, items.length).then(done, (e: unknown) =>
-      done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) }),
-    );
+    let steps: Iterator<void, Uint8Array> | undefined;
+    const step = () => {
+      let next: IteratorResult<void, Uint8Array>;
+      try {
+        steps ??= sliced(items);
+        next = steps.next();
+      } catch (e) {
+        this.encodeFailed(e, done);
+        return;
+      }
+      if (next.done) this.send(next.value, items.length, done);
+      else setImmediate(step);
+    };
+    setImmediate(step);
+  }
+
+  private encodeFailed(e: unknown, done: (result: ExportResult) => void): void {
+    this.o.diag.once(`encode-${this.o.noun}`, 'warn', `could not encode ${this.o.noun}s: ${describe(e)}`);
+    done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });
+  }
+
+  private send(body: Uint8Array, count: number, done: (result: ExportResult) => void): void {
+    this.sendWithRetry(body, count).then(done, (e: unknown) => done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) }));
   }
 
   /** For the exit hand-off: the request that `export` would send for these items. */

@@ -10,10 +10,12 @@ import type { ReadableSpan } from '../../trace/types';
 import {
   encodeLogsRequest,
   encodeLogsRequestJsonBuffer,
+  encodeLogsRequestSliced,
   encodeMetricsRequest,
   encodeMetricsRequestJsonBuffer,
   encodeTraceRequest,
   encodeTraceRequestJsonBuffer,
+  encodeTraceRequestSliced,
 } from './encode';
 import { OtlpExporter } from './exporter';
 import { GrpcTransport } from './grpc-transport';
@@ -28,7 +30,12 @@ function otlpExporter<T>(
   diag: Diag,
   suppressed: Suppressed,
   noun: string,
-  encode: { readonly protobuf: (items: readonly T[]) => Uint8Array; readonly json: (items: readonly T[]) => Uint8Array },
+  encode: {
+    readonly protobuf: (items: readonly T[]) => Uint8Array;
+    readonly json: (items: readonly T[]) => Uint8Array;
+    /** The protobuf encoding a slice per turn of the event loop, for batches of many items. */
+    readonly sliced?: (items: readonly T[]) => Iterator<void, Uint8Array>;
+  },
 ): OtlpExporter<T> {
   const json = options.protocol === 'http/json';
   return new OtlpExporter<T>({
@@ -38,6 +45,7 @@ function otlpExporter<T>(
         ? new GrpcTransport(options, options.signal)
         : new HttpTransport(options, json ? 'application/json' : 'application/x-protobuf'),
     encode: json ? encode.json : encode.protobuf,
+    ...(encode.sliced && !json ? { encodeSliced: encode.sliced } : {}),
     noun,
     diag,
     suppressed,
@@ -45,11 +53,19 @@ function otlpExporter<T>(
 }
 
 export function createOtlpSpanExporter(options: OtlpOptions, diag: Diag, suppressed: Suppressed): OtlpExporter<ReadableSpan> {
-  return otlpExporter(options, diag, suppressed, 'span', { protobuf: encodeTraceRequest, json: encodeTraceRequestJsonBuffer });
+  return otlpExporter(options, diag, suppressed, 'span', {
+    protobuf: encodeTraceRequest,
+    json: encodeTraceRequestJsonBuffer,
+    sliced: (spans) => encodeTraceRequestSliced(spans),
+  });
 }
 
 export function createOtlpLogExporter(options: OtlpOptions, diag: Diag, suppressed: Suppressed): OtlpExporter<ReadableLogRecord> {
-  return otlpExporter(options, diag, suppressed, 'log record', { protobuf: encodeLogsRequest, json: encodeLogsRequestJsonBuffer });
+  return otlpExporter(options, diag, suppressed, 'log record', {
+    protobuf: encodeLogsRequest,
+    json: encodeLogsRequestJsonBuffer,
+    sliced: (records) => encodeLogsRequestSliced(records),
+  });
 }
 
 /** Metrics: each item is one collection, sent as one request. */

@@ -41,5 +41,5 @@ await Promise.all(Array.from({ length: Number(concurrency) }, worker));
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-process.stdout.write(`${JSON.stringify({ rps: done / elapsed, p50: pct(50), p99: pct(99), errors })}\n`);
+process.stdout.write(`${JSON.stringify({ requests: done, rps: done / elapsed, p50: pct(50), p99: pct(99), errors })}\n`);
 agent.destroy();

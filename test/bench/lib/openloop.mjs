@@ -48,6 +48,6 @@ const elapsed = (performance.now() - start) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ rate: latencies.length / elapsed, p50: pct(50), p90: pct(90), p99: pct(99), max: latencies.at(-1) ?? 0, errors, missing: total - latencies.length - errors })}\n`,
+  `${JSON.stringify({ count: latencies.length, rate: latencies.length / elapsed, p50: pct(50), p90: pct(90), p99: pct(99), max: latencies.at(-1) ?? 0, errors, missing: total - latencies.length - errors })}\n`,
 );
 agent.destroy();

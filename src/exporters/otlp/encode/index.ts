@@ -32,7 +32,7 @@ export {
   writeJsonResource,
   writeJsonScope,
 } from './json-common';
-export { encodeTraceRequest, spanFlags, writeSpan, writeTraceRequest, SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK, SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK } from './trace';
+export { encodeTraceRequest, encodeTraceRequestSliced, spanFlags, writeSpan, writeTraceRequest, SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK, SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK } from './trace';
 export { encodeTraceRequestJson, encodeTraceRequestJsonBuffer, writeJsonSpan, writeJsonTraceRequest } from './trace-json';
 export {
   decodePartialSuccess,
@@ -43,7 +43,7 @@ export {
   type PartialSuccess,
   type RpcStatus,
 } from './response';
-export { encodeLogsRequest, writeLogRecord, writeLogsRequest } from './logs';
+export { encodeLogsRequest, encodeLogsRequestSliced, writeLogRecord, writeLogsRequest } from './logs';
 export { encodeLogsRequestJson, encodeLogsRequestJsonBuffer, writeJsonLogRecord, writeJsonLogsRequest } from './logs-json';
 export { encodeMetricsRequest, writeMetric, writeMetricsRequest } from './metrics';
 export { encodeMetricsRequestJson, encodeMetricsRequestJsonBuffer, writeJsonMetric, writeJsonMetricsRequest } from './metrics-json';

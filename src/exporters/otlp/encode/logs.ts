@@ -13,6 +13,7 @@ import {
   tag,
   writeAnyValue,
   writeGroupedRequest,
+  writeGroupedRequestSliced,
   writeAttributes,
   writeHexId,
   writeHrTime,
@@ -75,5 +76,12 @@ export function writeLogsRequest(w: Writer, records: readonly ReadableLogRecord[
 export function encodeLogsRequest(records: readonly ReadableLogRecord[]): Uint8Array {
   const w = acquireWriter();
   writeLogsRequest(w, records);
+  return finishWriter(w);
+}
+
+/** encodeLogsRequest a slice of records at a time: resume it until it returns the body. */
+export function* encodeLogsRequestSliced(records: readonly ReadableLogRecord[], slice?: number): Generator<void, Uint8Array> {
+  const w = acquireWriter();
+  yield* writeGroupedRequestSliced(w, records as readonly (ReadableLogRecord & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeLogRecord, slice);
   return finishWriter(w);
 }

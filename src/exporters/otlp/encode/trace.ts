@@ -14,6 +14,7 @@ import {
   tag,
   writeAttributes,
   writeGroupedRequest,
+  writeGroupedRequestSliced,
   writeHexId,
   writeHrTime,
   writeString,
@@ -163,5 +164,12 @@ export function writeTraceRequest(w: Writer, spans: readonly ReadableSpan[]): vo
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
   const w = acquireWriter();
   writeTraceRequest(w, spans);
+  return finishWriter(w);
+}
+
+/** encodeTraceRequest a slice of spans at a time: resume it until it returns the body. */
+export function* encodeTraceRequestSliced(spans: readonly ReadableSpan[], slice?: number): Generator<void, Uint8Array> {
+  const w = acquireWriter();
+  yield* writeGroupedRequestSliced(w, spans as readonly (ReadableSpan & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeSpan, slice);
   return finishWriter(w);
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { encodeLogsRequest } from '../../../../src/exporters/otlp/encode/logs';
+import { encodeLogsRequest, encodeLogsRequestSliced } from '../../../../src/exporters/otlp/encode/logs';
 import { encodeLogsRequestJson } from '../../../../src/exporters/otlp/encode/logs-json';
 import type { ReadableLogRecord } from '../../../../src/logs/types';
 import { EXACT, hexIds, otlp, resourceA, resourceB, scopeHttp, scopePg, type StaticMessage } from './fixtures';
@@ -163,5 +163,22 @@ describe('encodeLogsRequestJson (OTLP/JSON)', () => {
 
   it('an empty batch is {}', () => {
     assert.equal(encodeLogsRequestJson([]), '{}');
+  });
+});
+
+describe('encodeLogsRequestSliced: the same request, a slice of records per step', () => {
+  it('150 records over two resources and scopes, in slices of 64: byte for byte encodeLogsRequest', () => {
+    const records = Array.from({ length: 150 }, (_, i) =>
+      record({ body: `line ${i}`, resource: i % 4 === 0 ? resourceB : resourceA, instrumentationScope: i % 2 ? scopePg : scopeHttp }),
+    );
+    const steps = encodeLogsRequestSliced(records, 64);
+    let pauses = 0;
+    let next = steps.next();
+    while (!next.done) {
+      pauses++;
+      next = steps.next();
+    }
+    assert.equal(pauses, 2);
+    assert.deepEqual(Buffer.from(next.value), Buffer.from(encodeLogsRequest(records)));
   });
 });

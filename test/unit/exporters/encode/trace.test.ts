@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { encodeTraceRequest, spanFlags } from '../../../../src/exporters/otlp/encode/trace';
+import { encodeTraceRequest, encodeTraceRequestSliced, spanFlags } from '../../../../src/exporters/otlp/encode/trace';
 import { type HrTime, SpanKind, StatusCode } from '../../../../src/trace/types';
 import {
   batch,
@@ -202,5 +202,60 @@ describe('encodeTraceRequest (binary protobuf), decoded with the official defini
       assert.equal(got[i]!.attributes[0]!.value.intValue, String(i));
       assert.equal(got[i]!.attributes[1]!.value.stringValue, 'y'.repeat(i % 300));
     }
+  });
+});
+
+describe('encodeTraceRequestSliced: the same request, a slice of spans per step', () => {
+  /** Spans over two resources and two scopes each, interleaved, `n` in all. */
+  const mixed = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      span({
+        name: `op ${i}`,
+        spanId: (i + 1).toString(16).padStart(16, '0'),
+        attributes: { 'http.request.method': 'GET', i },
+        resource: i % 3 === 0 ? resourceB : resourceA,
+        instrumentationScope: i % 2 === 0 ? scopePg : scopeHttp,
+      }),
+    );
+
+  for (const [n, slice] of [
+    [0, 64],
+    [1, 64],
+    [63, 64],
+    [64, 64],
+    [65, 64],
+    [300, 64],
+    [300, 1],
+    [10, 7],
+  ] as const) {
+    it(`${n} spans in slices of ${slice}: byte for byte what encodeTraceRequest writes, pausing between slices`, () => {
+      const spans = mixed(n);
+      const expected = Buffer.from(encodeTraceRequest(spans));
+      const steps = encodeTraceRequestSliced(spans, slice);
+      let pauses = 0;
+      let next = steps.next();
+      while (!next.done) {
+        pauses++;
+        next = steps.next();
+      }
+      assert.deepEqual(Buffer.from(next.value), expected);
+      assert.equal(pauses, n === 0 ? 0 : Math.ceil(n / slice) - 1);
+    });
+  }
+
+  it('bodies of steps interleaved with other encodes stay intact', () => {
+    const spans = mixed(200);
+    const expected = Buffer.from(encodeTraceRequest(spans));
+    const steps = encodeTraceRequestSliced(spans, 64);
+    let next = steps.next();
+    const others: Array<[Uint8Array, Buffer]> = [];
+    while (!next.done) {
+      // Another exporter encodes meanwhile (a log batch, a metric collection): its own writer.
+      const other = encodeTraceRequest(mixed(5));
+      others.push([other, Buffer.from(other)]);
+      next = steps.next();
+    }
+    assert.deepEqual(Buffer.from(next.value), expected);
+    for (const [body, copy] of others) assert.deepEqual(Buffer.from(body), copy);
   });
 });
