@@ -28,6 +28,7 @@
 //     --quick        a smoke run: a few short rounds, to show every benchmark works (numbers noisy)
 //     --only LIST    run only these benchmarks
 //     --no-official  leave the official distribution out (no install)
+//     --pin          the server on CPU 0, this process (the sink) and the load generators on CPU 1
 //     --rounds N     rounds for the HTTP benchmarks (default 3), --seconds S per measurement (5)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,18 +50,19 @@ const ALL = ['startup', 'exit', 'http', 'express-pg', 'encode', 'install'];
 // Arguments
 
 function usage(message) {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--only ${ALL.join(',')}] [--no-official] [--rounds N] [--seconds S]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--only ${ALL.join(',')}] [--no-official] [--pin] [--rounds N] [--seconds S]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { quick: false, only: ALL, official: true, rounds: undefined, seconds: undefined };
+  const o = { quick: false, only: ALL, official: true, pin: false, rounds: undefined, seconds: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => inline ?? argv[++i] ?? usage(`${name} needs a value`);
     const positive = (v) => (Number(v) > 0 ? Number(v) : usage(`${name} must be a positive number, not ${JSON.stringify(v)}`));
     if (name === '--quick') o.quick = true;
     else if (name === '--no-official') o.official = false;
+    else if (name === '--pin') o.pin = true;
     else if (name === '--only') {
       o.only = value().split(',').map((s) => s.trim()).filter(Boolean);
       for (const s of o.only) if (!ALL.includes(s)) usage(`--only: unknown benchmark ${JSON.stringify(s)} (one of ${ALL.join(', ')})`);
@@ -185,10 +187,22 @@ function runToEnd(subject, app, args, env) {
   });
 }
 
+/**
+ * With --pin (on a machine of two or more CPUs, with taskset), a server under test gets CPU 0, and
+ * this process (the sink the subjects export to) with the load generators it starts shares CPU 1:
+ * the sink's work, which only instrumented subjects cause, then never comes out of the server's
+ * CPU time. But V8's background threads (concurrent GC, compilers) then share the server's one CPU
+ * too, which is not how a server usually runs; so it is not the default.
+ */
+const PIN = opts.pin && cpus().length >= 2 && hasCommand('taskset');
+if (opts.pin && !PIN) log('--pin: needs two CPUs and taskset; not pinned');
+if (PIN) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
 /** Starts a server program that prints its port; resolves once it listens. */
 function startServer(subject, app, env) {
   return new Promise((res, rej) => {
-    const child = spawn(NODE, subject.argv(app), { env, cwd: CWD, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, args] = PIN ? ['taskset', ['-c', '0', NODE, ...subject.argv(app)]] : [NODE, subject.argv(app)];
+    const child = spawn(command, args, { env, cwd: CWD, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.stdout.once('data', (d) => res({ child, port: Number(String(d).trim()) }));
@@ -384,13 +398,13 @@ async function benchServer(name, title, app, path, rate) {
       runs: rs,
     };
   }
-  results[name] = { rounds: opts.rounds, seconds: opts.seconds, concurrency: CONCURRENCY, loadGenerator: WRK ? 'wrk -t1' : 'test/bench/lib/load.mjs', fixedRate: rate, subjects: out };
+  results[name] = { rounds: opts.rounds, seconds: opts.seconds, concurrency: CONCURRENCY, pinned: PIN, loadGenerator: WRK ? 'wrk -t1' : 'test/bench/lib/load.mjs', fixedRate: rate, subjects: out };
 
   tables.push(
     [
       `### ${title}`,
       '',
-      `Saturation: ${WRK ? 'wrk, 1 thread' : 'test/bench/lib/load.mjs'}, ${CONCURRENCY} connections, ${opts.seconds} s. Fixed rate: ${rate} requests/s, open loop (test/bench/lib/openloop.mjs), ${opts.seconds} s. ${opts.rounds} round(s), medians.`,
+      `${PIN ? 'The server on CPU 0 alone; load generator and sink on CPU 1. ' : ''}Saturation: ${WRK ? 'wrk, 1 thread' : 'test/bench/lib/load.mjs'}, ${CONCURRENCY} connections, ${opts.seconds} s. Fixed rate: ${rate} requests/s, open loop (test/bench/lib/openloop.mjs), ${opts.seconds} s. ${opts.rounds} round(s), medians.`,
       '',
       '| subject | req/s | vs plain | p50 / p99 ms at saturation | p50 / p99 ms at fixed rate | p99 added | spans delivered per request |',
       '|---|---:|---:|---:|---:|---:|---:|',
