@@ -333,7 +333,55 @@ export function writeAnyValue(w: Writer, value: unknown, depth = 0): void {
 }
 
 /** Writes one KeyValue message as field `fieldTag`. */
+// KeyValues of string attributes, encoded once and copied afterwards. A program's attributes
+// repeat (the method, the scheme, the server's address, the user agent, a query's text and
+// summary, the database's name), and copying a KeyValue's bytes costs a fraction of writing its
+// key and value char by char. A pair is encoded for the cache only when seen a second time, so
+// values that never repeat (paths with ids, client ports) cost one map entry, not an encoding;
+// the cache starts over when full.
+const KV_CACHE_ENTRIES = 4096;
+const KV_CACHE_MAX_CHARS = 256;
+const SEEN_ONCE = new Uint8Array(0);
+let kvCache = new Map<string, Map<string, Uint8Array>>();
+let kvEntries = 0;
+const kvScratch = new Writer(512);
+
+function cachedKeyValue(key: string, value: string): Uint8Array | undefined {
+  if (value.length > KV_CACHE_MAX_CHARS || key.length > KV_CACHE_MAX_CHARS) return undefined;
+  let byValue = kvCache.get(key);
+  const known = byValue?.get(value);
+  if (known !== undefined && known !== SEEN_ONCE) return known;
+  if (kvEntries >= KV_CACHE_ENTRIES) {
+    kvCache = new Map();
+    kvEntries = 0;
+    byValue = undefined;
+  }
+  if (!byValue) kvCache.set(key, (byValue = new Map()));
+  if (known === undefined) {
+    byValue.set(value, SEEN_ONCE);
+    kvEntries++;
+    return undefined;
+  }
+  // The KeyValue with its length prefix, as writeKeyValue writes it after the field's tag.
+  const s = kvScratch.reset();
+  s.fork().uint32(T_1);
+  writeString(s, key);
+  s.uint32(T_KV_VALUE).fork().uint32(T_STRING);
+  writeString(s, value);
+  s.ldelim().ldelim();
+  const bytes = Uint8Array.prototype.slice.call(s.buf, 0, s.pos) as Uint8Array;
+  byValue.set(value, bytes);
+  return bytes;
+}
+
 export function writeKeyValue(w: Writer, fieldTag: number, key: string, value: unknown, depth = 0): void {
+  if (typeof value === 'string') {
+    const cached = cachedKeyValue(key, value);
+    if (cached !== undefined) {
+      w.uint32(fieldTag).raw(cached);
+      return;
+    }
+  }
   w.uint32(fieldTag).fork().uint32(T_1);
   writeString(w, key);
   w.uint32(T_KV_VALUE).fork();

@@ -245,6 +245,15 @@ export class Writer {
     return this;
   }
 
+  /** Bytes written as they are (already encoded protobuf, their own length prefix included). */
+  raw(value: Uint8Array): this {
+    const len = value.length;
+    if (this.pos + len > this.buf.length) this.grow(len);
+    this.buf.set(value, this.pos);
+    this.pos += len;
+    return this;
+  }
+
   /** A length-prefixed byte string. */
   bytes(value: Uint8Array): this {
     const len = value.length;

@@ -224,3 +224,55 @@ describe('groupByResourceAndScope', () => {
     ]);
   });
 });
+
+describe('string KeyValues repeated: encoded once, then copied', () => {
+  /** A KeyValue as writeKeyValue writes it the way it would without any cache, by hand. */
+  function uncached(fieldTag: number, key: string, value: string): Buffer {
+    const w = Writer.create();
+    w.uint32(fieldTag).fork().uint32(tag(1, 2)).string(key).uint32(tag(2, 2)).fork().uint32(tag(1, 2)).string(value).ldelim().ldelim();
+    return Buffer.from(w.finish());
+  }
+  const write = (fieldTag: number, key: string, value: string) => {
+    const w = Writer.create();
+    writeKeyValue(w, fieldTag, key, value);
+    return Buffer.from(w.finish());
+  };
+
+  const CASES: Array<[string, string]> = [
+    ['http.request.method', 'GET'],
+    ['user_agent.original', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'],
+    ['db.query.text', 'SELECT $1::int AS id, $2::text AS name FROM "users" WHERE "users"."id" = $1 AND x'.repeat(2)],
+    ['k', ''],
+    ['ключ', 'значение ✓ 😀'],
+    ['lone', 'a\ud800b'],
+    ['long', 'x'.repeat(300)],
+    ['big', 'y'.repeat(200)],
+  ];
+
+  for (const [key, value] of CASES) {
+    it(`${JSON.stringify(key)}: the same bytes the first, second and third time, under any field tag`, () => {
+      for (const fieldTag of [tag(9, 2), tag(1, 2), tag(3, 2)]) {
+        const expected = uncached(fieldTag, key, value);
+        for (let i = 0; i < 3; i++) assert.deepEqual(write(fieldTag, key, value), expected, `time ${i + 1}`);
+      }
+    });
+  }
+
+  it('many distinct pairs (past the cache size) keep encoding right, and so do the repeated ones among them', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 6000; i++) {
+        const value = `/api/users/${i}`;
+        if (i % 997 === 0) assert.deepEqual(write(tag(9, 2), 'url.path', value), uncached(tag(9, 2), 'url.path', value));
+        else write(tag(9, 2), 'url.path', value);
+      }
+      assert.deepEqual(write(tag(9, 2), 'url.scheme', 'https'), uncached(tag(9, 2), 'url.scheme', 'https'));
+    }
+  });
+
+  it('a body from before stays intact when the cache makes new entries', () => {
+    const first = write(tag(9, 2), 'server.address', 'a.example');
+    const copy = Buffer.from(first);
+    for (let i = 0; i < 10; i++) write(tag(9, 2), 'server.address', `b${i}.example`);
+    assert.deepEqual(first, copy);
+  });
+});
