@@ -87,6 +87,13 @@ export function parseKeyValues(text: string): Parsed {
   return ok(out);
 }
 
+const KEPT_AS_TEXT: ReadonlySet<SettingType['kind']> = new Set(['string', 'list', 'patternList', 'url', 'file']);
+
+function hasNul(raw: unknown): boolean {
+  if (typeof raw === 'string') return raw.includes('\0');
+  return Array.isArray(raw) && raw.some((x) => typeof x === 'string' && x.includes('\0'));
+}
+
 /**
  * Turns one raw value (from a flag, an environment variable or a config file) into the setting's
  * typed value. Config files may give native JSON/YAML types; everything else arrives as text.
@@ -95,6 +102,10 @@ export function parseKeyValues(text: string): Parsed {
  */
 export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed {
   if (raw === null || raw === undefined) return bad('no value');
+  // Text that is kept as it is may go on to a child process in its environment (settingsToEnv),
+  // which cannot hold NUL: only a config file can give one ("\u0000" in JSON), and the launch
+  // would fail on it. (Other kinds reject it anyway; key-values are percent-encoded.)
+  if (KEPT_AS_TEXT.has(type.kind) && hasNul(raw)) return bad('a NUL character is not allowed');
   const scalar = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean';
   switch (type.kind) {
     case 'bool': {
@@ -167,6 +178,8 @@ export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed
           if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
             return bad(`key '${k}' must have a string value`);
           }
+          // As in the text form, where `=v` is no entry: a child process could not read it back.
+          if (k === '') return bad('a key must not be empty');
           out[k] = String(v);
         }
         return ok(out);
@@ -204,6 +217,21 @@ export function parseValue(type: SettingType, raw: unknown, cwd: string): Parsed
   }
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Percent-encodes a key or value. A lone surrogate (a JSON config file may hold "\ud800") has no
+ * UTF-8 form and makes encodeURIComponent throw; it becomes U+FFFD, which is also what a child
+ * process would see of it in its environment.
+ */
+function encodeText(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return encodeURIComponent(text.replace(LONE_SURROGATE, '\uFFFD'));
+  }
+}
+
 /** The canonical text of a typed value, as it is written to the environment for child processes. */
 export function formatValue(type: SettingType, value: unknown): string {
   if (value === undefined) return '';
@@ -214,7 +242,7 @@ export function formatValue(type: SettingType, value: unknown): string {
       return (value as string[]).join(',');
     case 'keyValues':
       return Object.entries(value as Record<string, string>)
-        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+        .map(([k, v]) => `${encodeText(k)}=${encodeText(v)}`)
         .join(',');
     default:
       return String(value);

@@ -36,9 +36,24 @@ export interface ResolveInput {
 
 export function displayValue(def: SettingDef, raw: unknown): string {
   if (def.secret) return '***';
-  let text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  let text = typeof raw === 'string' ? raw : jsonText(raw);
   if (def.type.kind === 'url') text = redactUrl(text);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * A file value as JSON, for messages. A JavaScript config file can hold what JSON cannot show (a
+ * function or a symbol: no text at all; a bigint or a cycle: a throw), and the message about that
+ * value must not become a crash of its own.
+ */
+function jsonText(raw: unknown): string {
+  try {
+    const text: unknown = JSON.stringify(raw);
+    if (typeof text === 'string') return text;
+  } catch {
+    // a bigint, a cycle, a throwing toJSON: described by its type below
+  }
+  return typeof raw === 'bigint' ? `${raw}n` : `a ${typeof raw === 'object' ? 'value that is not JSON' : typeof raw}`;
 }
 
 function where(name: SettingName, source: Source, file: string | undefined, fileKey: string | undefined): string {

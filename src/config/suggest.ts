@@ -13,14 +13,18 @@ function distance(a: string, b: string): number {
 
 /** The closest candidate, when it is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(2, Math.floor(word.length / 4));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    // The distance is at least the difference in length: a candidate that far off cannot be the
+    // answer, and skipping it keeps a huge key in a config file from costing seconds per key.
+    if (Math.abs(word.length - c.length) > limit) continue;
     const d = distance(word, c);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
+  return best !== undefined && bestDistance <= limit ? best : undefined;
 }

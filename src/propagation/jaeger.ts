@@ -15,7 +15,7 @@
  * Ids must be lower-case hex, as our span contexts are (the OpenTelemetry Go and JS Jaeger
  * propagators reject upper case as well). The debug flag is kept as DEBUG_KEY, shared with B3.
  * Baggage keys come from header names, which Node lower-cases: a key sent as `uberctx-UserId`
- * arrives as `userid`. On inject, keys that are not valid header names are left out.
+ * arrives as `userid`. Keys that are not valid header names are left out, on inject and on extract.
  */
 import { type Context, isTracingSuppressed } from '../context/context';
 import { TraceFlags } from '../trace/types';
@@ -51,6 +51,7 @@ const MAX_UBER_TRACE_ID_LENGTH = 128;
  * limit), so a carrier or a baggage with thousands costs little.
  */
 const MAX_BAGGAGE_HEADERS = 64;
+/** Longest uberctx- value read, url-encoded, and so the longest one written. */
 const MAX_BAGGAGE_VALUE_LENGTH = 8192;
 
 function extractTraceId(context: Context, raw: string): Context | undefined {
@@ -82,9 +83,13 @@ function extractBaggage(context: Context, carrier: unknown, getter: TextMapGette
     if (raw === undefined || raw.length > MAX_BAGGAGE_VALUE_LENGTH) continue;
     const value = trimOws(raw);
     if (value.length === 0 || !URL_ENCODED.test(value)) continue;
+    const key = name.slice(UBER_BAGGAGE_PREFIX.length);
+    // Only a key that inject (this one's and the W3C baggage propagator's) can send on: carriers
+    // other than Node's request headers (the environment, message attributes) may have names with
+    // spaces or any other character after the prefix.
+    if (!TOKEN.test(key)) continue;
     taken++;
     if (baggage === undefined) baggage = existing ?? createBaggage();
-    const key = name.slice(UBER_BAGGAGE_PREFIX.length);
     const decoded = percentDecode(value);
     // The same entry from the W3C baggage header (when both are configured) keeps its metadata.
     if (baggage.getEntry(key)?.value !== decoded) baggage = baggage.setEntry(key, { value: decoded });
@@ -113,7 +118,10 @@ export class JaegerPropagator implements TextMapPropagator {
         if (typeof key !== 'string' || !TOKEN.test(key) || entry === null || typeof entry !== 'object') continue;
         const value: unknown = (entry as { value?: unknown }).value;
         if (typeof value !== 'string') continue;
-        setter.set(carrier, UBER_BAGGAGE_PREFIX + key, percentEncode(value));
+        const encoded = percentEncode(value);
+        // The bound extract applies: a longer value would be sent only to be ignored on arrival.
+        if (encoded.length > MAX_BAGGAGE_VALUE_LENGTH) continue;
+        setter.set(carrier, UBER_BAGGAGE_PREFIX + key, encoded);
         sent++;
       }
     } catch {

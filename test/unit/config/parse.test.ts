@@ -503,6 +503,26 @@ describe('formatValue', () => {
     assert.equal(formatValue(MS, 5000), '5000');
   });
 
+  it('rejects a NUL in text a child process would get in its environment (found by fuzzing)', () => {
+    for (const type of [{ kind: 'string' }, { kind: 'list' }, { kind: 'url' }, { kind: 'patternList' }] as SettingType[]) {
+      assert.equal(parseValue(type, 'a\0b', cwd).ok, false, type.kind);
+    }
+    assert.equal(parseValue({ kind: 'list' }, ['a', 'b\0'], cwd).ok, false);
+    // Key-values are percent-encoded for the child: a NUL there is no problem.
+    assert.equal(parseValue(KV, { a: 'b\0' }, cwd).ok, true);
+  });
+
+  it('rejects an empty key in key-values from a config file, as the text form does (found by fuzzing)', () => {
+    assert.equal(parseValue(KV, { '': 'x' }, cwd).ok, false);
+    assert.equal(parseKeyValues('=x').ok, false);
+    assert.equal(parseValue(KV, { ' ': 'x' }, cwd).ok, true);
+  });
+
+  it('writes a lone surrogate (a JSON config file may hold "\\ud800") as U+FFFD instead of throwing (found by fuzzing)', () => {
+    assert.equal(formatValue(KV, { a: '\ud800', '\udc00b': 'x\ud83d' }), 'a=%EF%BF%BD,%EF%BF%BDb=x%EF%BF%BD');
+    assert.deepEqual({ ...(parseKeyValues('a=%EF%BF%BD') as { value: object }).value }, { a: '\ufffd' });
+  });
+
   describe('round trips: parseValue(type, formatValue(type, v)) gives back v', () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'ts-otel-run-format-')));
     after(() => rmSync(dir, { recursive: true, force: true }));

@@ -216,6 +216,32 @@ describe('resolveConfig: an invalid value is reported and the next source is use
     assert.deepEqual(r.config.OTEL_TRACES_EXPORTER, ['otlp']);
   });
 
+  it('values a JavaScript config file can hold but JSON cannot show are described, not a crash (found by fuzzing)', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const cases: [unknown, string][] = [
+      [() => 'x', "'a function'"],
+      [Symbol('s'), "'a symbol'"],
+      [10n, "'10n'"],
+      [cycle, "'a value that is not JSON'"],
+      [{ a: 1n }, "'a value that is not JSON'"],
+    ];
+    for (const [value, shown] of cases) {
+      const r = resolve({ file: fileOf({ service_name: value, sdk_disabled: value }) });
+      for (const name of ['OTEL_SERVICE_NAME', 'OTEL_SDK_DISABLED'] as const) {
+        const [p] = problemsFor(r, name);
+        assert.ok(p, `${String(shown)}: ${name}`);
+        assert.ok(p.message.includes(`invalid value ${shown}`), p.message);
+      }
+      assert.equal(r.config.OTEL_SDK_DISABLED, false);
+    }
+  });
+
+  it('a lone surrogate in a file value is passed on to the child as U+FFFD, not a crash (found by fuzzing)', () => {
+    const r = resolve({ file: fileOf({ resource_attributes: { a: '\ud800' } }) });
+    assert.deepEqual(settingsToEnv(r), { OTEL_RESOURCE_ATTRIBUTES: 'a=%EF%BF%BD' });
+  });
+
   it('long values are cut at 200 characters in the message', () => {
     const long = 'x'.repeat(500);
     const [p] = problemsFor(resolve({ env: { OTEL_TRACES_SAMPLER: long } }), 'OTEL_TRACES_SAMPLER');

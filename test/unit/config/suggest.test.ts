@@ -24,6 +24,13 @@ describe('closest', () => {
     assert.equal(closest('log_exporter', KEYS), 'logs_exporter');
   });
 
+  it('does not spend seconds on a huge word: candidates too different in length are skipped (found by fuzzing)', () => {
+    const start = process.hrtime.bigint();
+    assert.equal(closest('k'.repeat(1_000_000), NAME_BY_KEY.keys()), undefined);
+    assert.ok(process.hrtime.bigint() - start < 1_000_000_000n);
+    assert.equal(closest('servce_name_x', KEYS), 'service_name'); // within the limit: still found
+  });
+
   it('on a tie, the first candidate wins', () => {
     assert.equal(closest('cat', ['bat', 'hat']), 'bat');
     assert.equal(closest('cat', ['hat', 'bat']), 'hat');

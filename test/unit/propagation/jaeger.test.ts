@@ -93,6 +93,18 @@ describe('jaeger baggage', () => {
     unchanged(extract(p, { 'uberctx-': 'v', 'uberctx-n': 5 as unknown as string }));
   });
 
+  it('ignores uberctx- names whose key is not a token, which no inject could send on (found by fuzzing)', () => {
+    unchanged(extract(p, { 'uberctx- ': 'v', 'uberctx-a b': 'v', 'uberctx-k\u00e9': 'v', 'uberctx-a,b': 'v' }));
+    assert.deepEqual(values(getBaggage(extract(p, { 'uberctx- ': 'x', 'uberctx-ok': 'v' }))), { ok: 'v' });
+  });
+
+  it('does not write a value longer url-encoded than extract reads (found by fuzzing)', () => {
+    const context = setBaggage(ROOT_CONTEXT, createBaggage({ big: { value: ','.repeat(2731) }, small: { value: ',' } }));
+    const carrier = inject(p, context);
+    assert.deepEqual(carrier, { 'uberctx-small': '%2C' });
+    assert.equal(inject(p, setBaggage(ROOT_CONTEXT, createBaggage({ k: { value: ','.repeat(2730) } })))['uberctx-k']?.length, 8190);
+  });
+
   it('writes each entry as uberctx-{key}, url-encoded, and round-trips unicode', () => {
     const b = createBaggage({ user: { value: 'alice' }, city: { value: 'São Paulo' }, 'bad key': { value: 'x' } });
     const carrier = inject(p, setBaggage(ROOT_CONTEXT, b));

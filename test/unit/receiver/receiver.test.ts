@@ -171,6 +171,22 @@ describe('what the receiver keeps', () => {
     assert.equal(r.spans().length, 30 * FIXTURES.traces.expected.length);
   });
 
+  it('keeps a request of 200 000 empty spans, metrics or log records: 200, not 500 (found by fuzzing)', async () => {
+    const r = await start({ grpcPort: false });
+    const n = 200_000;
+    const items = { traces: 'spans', metrics: 'metrics', logs: 'logRecords' } as const;
+    const outer = { traces: ['resourceSpans', 'scopeSpans'], metrics: ['resourceMetrics', 'scopeMetrics'], logs: ['resourceLogs', 'scopeLogs'] };
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      const [resource, scope] = outer[signal];
+      const body = JSON.stringify({ [resource]: [{ [scope]: [{ [items[signal]]: Array(n).fill({}) }] }] });
+      const reply = await post(r.endpoints.http!, `/v1/${signal}`, body, JSON_TYPE);
+      assert.equal(reply.status, 200, reply.body.toString());
+    }
+    assert.equal(r.spans().length, n);
+    assert.equal(r.metrics().length, n);
+    assert.equal(r.logRecords().length, n);
+  });
+
   it('gives times that int64ToBigInt turns into exact durations, numbers and strings alike', async () => {
     const r = await start();
     await sendTraces(r);
