@@ -206,6 +206,88 @@ function recordServerDuration(
 }
 
 
+/** What a server request's response needs when it finishes: set on the response at the request. */
+interface ServerState {
+  readonly ctx: InstrumentationContext;
+  readonly context: Context;
+  readonly span: AnySpan;
+  readonly req: IncomingMessage;
+  readonly scheme: string;
+  readonly method: string;
+  readonly startMs: number;
+  readonly policy: HttpPolicy;
+  readonly duration: Histogram | undefined;
+  ended: boolean;
+}
+
+/** On a server request: the context its events run in. On its response: its ServerState. */
+const REQUEST_CONTEXT = Symbol('ts-otel-run.http.request-context');
+const SERVER_STATE = Symbol('ts-otel-run.http.server-state');
+/** Marks our emit wrappers: a prototype is wrapped once (and again after an unwrap). */
+const OUR_EMIT = Symbol('ts-otel-run.http.emit-wrapper');
+
+function finishServerSpan(state: ServerState, res: ServerResponse, aborted: boolean): void {
+  state.ended = true;
+  endServerSpan(state.span, res, aborted, state.policy);
+  if (state.duration) recordServerDuration(state.duration, state.startMs, state.span, state.req, res, state.scheme, state.method, aborted);
+}
+
+/**
+ * The emit of a server request or response: a request's listeners run where the parser emits
+ * them, outside its context, so each emit of a request or response that has a state runs inside
+ * it; a response's 'finish' or 'close' ends the span. Objects without a state (client responses,
+ * requests not traced) go straight through.
+ */
+function emitWrapper(ctx: InstrumentationContext, original: Emit, which: 'request' | 'response'): Emit {
+  const wrapped =
+    which === 'request'
+      ? function emit(this: Record<symbol, unknown>): boolean {
+          const context = this[REQUEST_CONTEXT] as Context | undefined;
+          // eslint-disable-next-line prefer-rest-params
+          const args = arguments as unknown as unknown[];
+          return context === undefined ? original.apply(this, args as [string]) : runIn(ctx, context, original, this, args);
+        }
+      : function emit(this: Record<symbol, unknown>, event: string | symbol): boolean {
+          const state = this[SERVER_STATE] as ServerState | undefined;
+          // eslint-disable-next-line prefer-rest-params
+          const args = arguments as unknown as unknown[];
+          if (state === undefined) return original.apply(this, args as [string]);
+          if (!state.ended && (event === 'finish' || event === 'close')) {
+            const res = this as unknown as ServerResponse;
+            finishServerSpan(state, res, event === 'close' && !res.writableFinished);
+          }
+          return runIn(state.ctx, state.context, original, this, args);
+        };
+  (wrapped as unknown as Record<symbol, unknown>)[OUR_EMIT] = true;
+  return wrapped as Emit;
+}
+
+/** Node's IncomingMessage or ServerResponse prototype in an object's chain (a subclass given to createServer included). */
+function nodePrototype(obj: object, name: 'IncomingMessage' | 'ServerResponse'): { emit: Emit } | undefined {
+  for (let p = Object.getPrototypeOf(obj) as Record<string, unknown> | null; p; p = Object.getPrototypeOf(p) as Record<string, unknown> | null) {
+    if (Object.prototype.hasOwnProperty.call(p, 'constructor') && (p.constructor as { name?: unknown } | undefined)?.name === name) {
+      return p as unknown as { emit: Emit };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Routes the emits of a server request or response through emitWrapper: by wrapping Node's class's
+ * prototype, once (not an emit closure set on every request and response, which costs an
+ * allocation each and changes the objects' shape); an object of another kind (a fake that a test
+ * tool passes to server.emit) gets a wrapper of its own.
+ */
+function routeEmits(ctx: InstrumentationContext, obj: { emit: Emit }, which: 'request' | 'response'): void {
+  const proto = nodePrototype(obj, which === 'request' ? 'IncomingMessage' : 'ServerResponse');
+  if (!proto) {
+    obj.emit = emitWrapper(ctx, obj.emit, which);
+    return;
+  }
+  if ((proto.emit as unknown as Record<symbol, unknown>)[OUR_EMIT]) return;
+  ctx.shimmer.wrap(proto, 'emit', (original) => emitWrapper(ctx, original, which));
+}
+
 function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: InstrumentationContext, scheme: string): void {
   const { trace, tracer } = ctx;
   const policy = httpPolicy(ctx.config);
@@ -230,33 +312,21 @@ function patchServer(exports: { Server: { prototype: { emit: Emit } } }, ctx: In
       const startMs = duration ? performance.now() : 0;
       const span = tracer.startSpan(spanName(m), { kind: SERVER, attributes: serverAttributes(req, scheme, policy) }, parent);
       const context = trace.setSpan(parent, span);
-      (req as unknown as Record<symbol, unknown>)[HTTP_SERVER_SPAN] = span;
-
-      // Listeners of the request and response run where the parser emits them, outside this
-      // request's context: make every emit of these two objects run inside it.
-      const reqEmit = req.emit as Emit;
-      req.emit = function (this: unknown, ...a: unknown[]) {
-        return runIn(ctx, context, reqEmit, this, a);
-      } as Emit;
-      const resEmit = res.emit as Emit;
-      let ended = false;
-      res.emit = function (this: unknown, ...a: unknown[]) {
-        if (!ended && (a[0] === 'finish' || a[0] === 'close')) {
-          ended = true;
-          const aborted = a[0] === 'close' && !res.writableFinished;
-          endServerSpan(span, res, aborted, policy);
-          if (duration) recordServerDuration(duration, startMs, span, req, res, scheme, m, aborted);
-        }
-        return runIn(ctx, context, resEmit, this, a);
-      } as Emit;
+      routeEmits(ctx, req as unknown as { emit: Emit }, 'request');
+      routeEmits(ctx, res as unknown as { emit: Emit }, 'response');
+      const r = req as unknown as Record<symbol, unknown>;
+      r[HTTP_SERVER_SPAN] = span;
+      r[REQUEST_CONTEXT] = context;
+      const state: ServerState = { ctx, context, span, req, scheme, method: m, startMs, policy, duration, ended: false };
+      (res as unknown as Record<symbol, unknown>)[SERVER_STATE] = state;
 
       try {
         return trace.contextManager.with(context, () => original.apply(this, args));
       } catch (e) {
         // A handler that throws synchronously takes the process down: record why on the span
         // (the context is gone by the time the process-level handlers run), then let it go on.
-        if (!ended) {
-          ended = true;
+        if (!state.ended) {
+          state.ended = true;
           span.recordException(e);
           span.setAttribute(ATTR_ERROR_TYPE, errorType(e));
           span.setStatus({ code: ERROR, message: e instanceof Error ? e.message : String(e) });

@@ -968,6 +968,46 @@ describe('context', () => {
 // Suppressed tracing, https
 // =============================================================================================
 
+describe('server request and response classes', () => {
+  test('classes given to createServer (subclasses): span, context of listeners, end', async () => {
+    class MyRequest extends http.IncomingMessage {}
+    class MyResponse extends http.ServerResponse<MyRequest> {}
+    const seen: Record<string, string | undefined> = {};
+    const server = http.createServer({ IncomingMessage: MyRequest, ServerResponse: MyResponse }, (req, res) => {
+      seen.handler = activeSpanId();
+      req.on('data', () => undefined);
+      req.on('end', () => {
+        seen.end = activeSpanId();
+        res.end('sub');
+      });
+      res.on('finish', () => (seen.finish = activeSpanId()));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    open.add(server);
+    const { port } = server.address() as net.AddressInfo;
+    const reply = await call((cb) => http.request({ host: '127.0.0.1', port, method: 'POST', path: '/sub' }, cb).end('body'));
+    assert.equal(reply.body, 'sub');
+    const { server: s } = await spans(1, 1);
+    const id = s[0]!.spanContext().spanId;
+    assert.deepEqual(seen, { handler: id, end: id, finish: id });
+  });
+
+  test('objects that are not Node’s (a test tool’s fakes emitted as a request) get a span that ends', async () => {
+    const { EventEmitter } = await import('node:events');
+    const server = http.createServer((_req, res) => {
+      setImmediate(() => (res as unknown as InstanceType<typeof EventEmitter>).emit('finish'));
+    });
+    const req = Object.assign(new EventEmitter(), { method: 'GET', url: '/fake', httpVersion: '1.1', headers: { host: 'fake.test' }, socket: {} });
+    const res = Object.assign(new EventEmitter(), { statusCode: 204, headersSent: true, writableFinished: true, getHeader: () => undefined });
+    server.emit('request', req, res);
+    const { server: s } = await spans(1, 0);
+    assert.equal(s[0]!.attributes['url.path'], '/fake');
+    assert.equal(s[0]!.attributes['http.response.status_code'], 204);
+    // the fakes' class (EventEmitter) is left as it was
+    assert.equal(isWrapped(EventEmitter.prototype.emit), false);
+  });
+});
+
 describe('suppressed tracing', () => {
   test('no client span and no trace headers while tracing is suppressed', async () => {
     const { origin } = await serve(echo);
