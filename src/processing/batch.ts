@@ -15,10 +15,14 @@ export interface BatchOptions {
   readonly noun: string;
 }
 
+/** The least time between two lines about dropped items, ms. */
+export const DROP_REPORT_INTERVAL_MS = 10_000;
+
 /**
  * The specification's batch processor, for any signal: a bounded queue, exported in batches when a
  * batch is full or the delay has passed, one export at a time. Drops are counted and reported
- * once per streak: when the queue first overflows, and with the total once it has room again.
+ * once per streak: when the queue first overflows, and with the total once it has room again;
+ * at most one such line per DROP_REPORT_INTERVAL_MS (see onEnd).
  * Its timer is unref'd: it never keeps a program alive.
  */
 export class BatchProcessor<T> implements Processor<T> {
@@ -27,7 +31,14 @@ export class BatchProcessor<T> implements Processor<T> {
   private exporting: Promise<void> | undefined;
   /** The batch being exported, until its export settles. */
   private inFlight: T[] | undefined;
+  /** Dropped since the last line that gave a count. */
   private dropped = 0;
+  private droppedInAll = 0;
+  /** The queue is full and items are being dropped. */
+  private dropping = false;
+  /** The current streak's start was said: its end is said too, whatever the interval. */
+  private streakSaid = false;
+  private lastDropLine = -Infinity;
   private shutDown = false;
   private readonly batchSize: number;
 
@@ -42,10 +53,22 @@ export class BatchProcessor<T> implements Processor<T> {
   onEnd(item: T): void {
     if (this.shutDown) return;
     if (this.queue.length >= this.options.maxQueueSize) {
-      if (this.dropped++ === 0) {
-        this.diag.warn(
-          `${this.options.noun} queue full (${this.options.maxQueueSize}): dropping ${this.options.noun}s until the exporter catches up`,
-        );
+      this.dropped++;
+      this.droppedInAll++;
+      if (!this.dropping) {
+        this.dropping = true;
+        // A collector that is down or slow makes the queue fill up again after every export: a
+        // new streak per export, two lines each, several a second with short timeouts. Streaks
+        // that start within DROP_REPORT_INTERVAL_MS of the last line are counted, not said; their
+        // count goes with the next line that is.
+        const now = Date.now();
+        this.streakSaid = now - this.lastDropLine >= DROP_REPORT_INTERVAL_MS;
+        if (this.streakSaid) {
+          this.lastDropLine = now;
+          this.diag.warn(
+            `${this.options.noun} queue full (${this.options.maxQueueSize}): dropping ${this.options.noun}s until the exporter catches up`,
+          );
+        }
       }
       return;
     }
@@ -71,6 +94,7 @@ export class BatchProcessor<T> implements Processor<T> {
    * which is better than not at all). The processor takes nothing more afterwards.
    */
   takePending(): T[] {
+    this.sayDropped();
     const items = this.inFlight ? [...this.inFlight, ...this.queue] : this.queue;
     this.queue = [];
     this.inFlight = undefined;
@@ -85,6 +109,7 @@ export class BatchProcessor<T> implements Processor<T> {
       if (this.exporting) await this.exporting;
       else await this.exportNext();
     }
+    this.sayDropped();
     await this.exporter.forceFlush?.();
   }
 
@@ -93,6 +118,16 @@ export class BatchProcessor<T> implements Processor<T> {
     await this.forceFlush();
     this.shutDown = true;
     await this.exporter.shutdown();
+  }
+
+  /** The drops not said yet, with the total since the start when there were earlier ones. */
+  private sayDropped(): void {
+    if (this.dropped === 0) return;
+    const earlier = this.droppedInAll > this.dropped ? ` (${this.droppedInAll} in all)` : '';
+    this.diag.warn(`dropped ${this.dropped} ${this.options.noun}(s) while the queue was full${earlier}`);
+    this.dropped = 0;
+    this.streakSaid = false;
+    this.lastDropLine = Date.now();
   }
 
   private clearTimer(): void {
@@ -116,9 +151,9 @@ export class BatchProcessor<T> implements Processor<T> {
 
   private exportNext(): Promise<void> {
     const batch = this.queue.splice(0, this.batchSize);
-    if (this.dropped && this.queue.length < this.options.maxQueueSize) {
-      this.diag.warn(`dropped ${this.dropped} ${this.options.noun}(s) while the queue was full`);
-      this.dropped = 0;
+    if (this.dropping && this.queue.length < this.options.maxQueueSize) {
+      this.dropping = false;
+      if (this.streakSaid || Date.now() - this.lastDropLine >= DROP_REPORT_INTERVAL_MS) this.sayDropped();
     }
     this.inFlight = batch;
     this.exporting = exportWithTimeout(this.exporter, batch, this.options.exportTimeoutMs)
