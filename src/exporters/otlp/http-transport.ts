@@ -35,7 +35,7 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /** The server's certificate failed verification (Node's codes from OpenSSL, and the host name check). */
-function isCertificateError(e: Error): boolean {
+export function isCertificateError(e: Error): boolean {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   return code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /CERT|UNABLE_TO_(GET|VERIFY)/.test(code);
 }

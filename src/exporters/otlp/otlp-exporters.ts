@@ -1,7 +1,7 @@
 /**
  * The OTLP exporters of each signal for the configured protocol. This module (encoders and their
  * own protobuf writer, transports) is loaded on the first export (lazy.ts): a file of its own in
- * the bundles, next to the preload. @grpc/grpc-js is loaded only by a gRPC exporter's first export.
+ * the bundles, next to the preload. node:http2 is loaded only by a gRPC exporter's first export.
  */
 import type { Diag } from '../../diag';
 import type { ReadableLogRecord } from '../../logs/types';
