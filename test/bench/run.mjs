@@ -366,15 +366,21 @@ async function benchServer(name, title, app, path, rate) {
       const { child, port } = await startServer(s, app, env);
       await saturate(port, path, Math.min(2, opts.seconds)); // warm-up, not counted
       sink.take();
+      // This process's CPU time while measuring is nearly all the sink's: what receiving this
+      // subject's telemetry took from the machine the server shares with it.
+      const cpuBefore = process.cpuUsage();
+      const wallBefore = performance.now();
       const sat = await saturate(port, path, opts.seconds);
       const fixed = await fixedRate(port, path, rate, opts.seconds);
+      const cpu = process.cpuUsage(cpuBefore);
+      const sinkCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
       await stopServer(child);
       const sent = sink.take();
       // Spans the sink received per request served while measuring (and at the server's exit):
       // what an instrumented server delivers, or drops, under this load.
       const served = sat.requests + fixed.count;
       const spansPerRequest = sent['/v1/traces']?.spans !== undefined ? sent['/v1/traces'].spans / served : 0;
-      runs[s.id].push({ ...sat, fixed, exported: sent, served, spansPerRequest });
+      runs[s.id].push({ ...sat, fixed, exported: sent, served, spansPerRequest, sinkCpu });
       log(`${name}: round ${r + 1} ${s.label}: ${Math.round(sat.rps)} req/s, p99 at ${rate}/s ${fixed.p99.toFixed(2)} ms`);
     }
   }
@@ -395,6 +401,7 @@ async function benchServer(name, title, app, path, rate) {
       fixedRateP99Ms: round(p99),
       fixedRateP99AddedMs: round(p99 - base.p99),
       spansPerRequest: round(median(rs.map((x) => x.spansPerRequest)), 3),
+      sinkCpuShare: round(median(rs.map((x) => x.sinkCpu)), 3),
       runs: rs,
     };
   }
@@ -413,6 +420,8 @@ async function benchServer(name, title, app, path, rate) {
         const added = s.id === 'plain' ? '—' : `${o.fixedRateP99AddedMs >= 0 ? '+' : ''}${o.fixedRateP99AddedMs} ms`;
         return `| ${s.label} | ${o.rps} | ${(o.throughputRatio * 100).toFixed(1)}% | ${o.saturatedP50Ms} / ${o.saturatedP99Ms} | ${o.fixedRateP50Ms} / ${o.fixedRateP99Ms} | ${added} | ${s.id === 'plain' ? '—' : o.spansPerRequest} |`;
       }),
+      '',
+      `The sink, on the same machine, used this share of a CPU while each subject was measured: ${SUBJECTS.map((s) => `${s.label} ${Math.round(out[s.id].sinkCpuShare * 100)}%`).join(', ')}.`,
     ].join('\n'),
   );
 }
