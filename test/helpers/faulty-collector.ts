@@ -290,13 +290,21 @@ export class FaultyCollector {
   private async makeFront(kind: 'http' | 'grpc'): Promise<Front> {
     const server = net.createServer((client) => this.onConnection(kind, client));
     const front: Front = { server, port: 0, listening: false };
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.removeListener('error', reject);
-        resolve();
+    const listen = (port: number) =>
+      new Promise<boolean>((resolve, reject) => {
+        const onError = (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? resolve(false) : reject(e));
+        server.once('error', onError);
+        server.listen(port, '127.0.0.1', () => {
+          server.removeListener('error', onError);
+          resolve(true);
+        });
       });
-    });
+    // A port below the kernel's range for ephemeral ports (32768-60999 on Linux by default): the
+    // refuse and flap modes stop listening and listen again on the same port, and meanwhile no
+    // socket given a port by the kernel (another test's server on port 0, a client) can take it.
+    let listening = false;
+    for (let i = 0; i < 50 && !listening; i++) listening = await listen(20000 + Math.floor(Math.random() * 12000));
+    if (!listening) await listen(0);
     front.port = (server.address() as net.AddressInfo).port;
     front.listening = true;
     return front;
