@@ -5,7 +5,7 @@ import { redactUrl } from '../../../src/diag/redact';
 describe('redactUrl on URLs', () => {
   it('removes user and password', () => {
     assert.equal(redactUrl('http://alice:hunter2@collector:4318/v1/traces'), 'http://collector:4318/v1/traces');
-    assert.equal(redactUrl('https://alice:hunter2@collector.example.com/otlp?x=1#f'), 'https://collector.example.com/otlp?x=1#f');
+    assert.equal(redactUrl('https://alice:hunter2@collector.example.com/otlp?x=1#f'), 'https://collector.example.com/otlp?x=REDACTED#f');
   });
 
   it('removes a user alone', () => {
@@ -29,15 +29,29 @@ describe('redactUrl on URLs', () => {
   });
 
   it('leaves a URL without credentials exactly as given', () => {
-    for (const url of ['http://collector:4318', 'http://collector:4318/', 'https://c.example.com/otlp?user=a@b', 'HTTP://X:1', 'http://[::1]:4318']) {
+    for (const url of ['http://collector:4318', 'http://collector:4318/', 'HTTP://X:1', 'http://[::1]:4318', 'http://c:4318/otlp#x=1']) {
       assert.equal(redactUrl(url), url);
     }
   });
 
   it('does not mistake an @ in the path, query or fragment for credentials', () => {
     assert.equal(redactUrl('http://collector:4318/users/@me'), 'http://collector:4318/users/@me');
-    assert.equal(redactUrl('http://collector:4318/?email=a@b.c'), 'http://collector:4318/?email=a@b.c');
+    assert.equal(redactUrl('http://collector:4318/?email=a@b.c'), 'http://collector:4318/?email=REDACTED');
     assert.equal(redactUrl('http://collector:4318/#a@b'), 'http://collector:4318/#a@b');
+  });
+});
+
+describe('redactUrl on query strings', () => {
+  it('keeps the names of the parameters and hides every value', () => {
+    assert.equal(redactUrl('https://otlp.example.com/v1/traces?api-key=k3y-s3cr3t&region=eu'), 'https://otlp.example.com/v1/traces?api-key=REDACTED&region=REDACTED');
+    assert.equal(redactUrl('https://u:p@otlp.example.com/?token=abc#frag=1'), 'https://otlp.example.com/?token=REDACTED#frag=1');
+    assert.equal(redactUrl('collector:4318/x?key=abc&flag&empty='), 'collector:4318/x?key=REDACTED&flag&empty=REDACTED');
+  });
+
+  it('never returns a value, parseable or not', () => {
+    for (const url of ['http://c/?k=SECRET', 'http://bad host/?k=SECRET', 'c:1/?a=1&k=SECRET&b=2', 'http://c/?k=SECRET=more', 'http://c/??k=SECRET']) {
+      assert.ok(!redactUrl(url).includes('SECRET'), redactUrl(url));
+    }
   });
 });
 
