@@ -149,6 +149,26 @@ export function writeGroupedRequest<T extends Grouped & { readonly resource: Res
   while (!steps.next().done);
 }
 
+type GroupedRecord = Grouped & { readonly resource: ResourceLike; readonly instrumentationScope: ScopeLike };
+
+/** A whole export request of grouped records (spans, log records), in the reused writer. */
+export function encodeGroupedRequest<T extends GroupedRecord>(records: readonly T[], writeItem: (w: Writer, item: T) => void): Uint8Array {
+  const w = acquireWriter();
+  writeGroupedRequest(w, records, writeItem);
+  return finishWriter(w);
+}
+
+/** encodeGroupedRequest a slice of records at a time: resume it until it returns the body. */
+export function* encodeGroupedRequestSliced<T extends GroupedRecord>(
+  records: readonly T[],
+  writeItem: (w: Writer, item: T) => void,
+  slice?: number,
+): Generator<void, Uint8Array> {
+  const w = acquireWriter();
+  yield* writeGroupedRequestSliced(w, records, writeItem, slice);
+  return finishWriter(w);
+}
+
 /** Records written per turn of the event loop by the sliced encoders (~0.1 ms of spans). */
 export const ENCODE_SLICE = 64;
 

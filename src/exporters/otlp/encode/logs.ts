@@ -5,15 +5,14 @@
  */
 import type { ReadableLogRecord } from '../../../logs/types';
 import {
-  acquireWriter,
-  finishWriter,
+  encodeGroupedRequest,
+  encodeGroupedRequestSliced,
   isZeroTime,
   type ResourceLike,
   type ScopeLike,
   tag,
   writeAnyValue,
   writeGroupedRequest,
-  writeGroupedRequestSliced,
   writeAttributes,
   writeHexId,
   writeHrTime,
@@ -74,14 +73,10 @@ export function writeLogsRequest(w: Writer, records: readonly ReadableLogRecord[
 
 /** The binary protobuf ExportLogsServiceRequest (the body of OTLP/HTTP and OTLP/gRPC). */
 export function encodeLogsRequest(records: readonly ReadableLogRecord[]): Uint8Array {
-  const w = acquireWriter();
-  writeLogsRequest(w, records);
-  return finishWriter(w);
+  return encodeGroupedRequest(records as readonly (ReadableLogRecord & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeLogRecord);
 }
 
 /** encodeLogsRequest a slice of records at a time: resume it until it returns the body. */
-export function* encodeLogsRequestSliced(records: readonly ReadableLogRecord[], slice?: number): Generator<void, Uint8Array> {
-  const w = acquireWriter();
-  yield* writeGroupedRequestSliced(w, records as readonly (ReadableLogRecord & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeLogRecord, slice);
-  return finishWriter(w);
+export function encodeLogsRequestSliced(records: readonly ReadableLogRecord[], slice?: number): Generator<void, Uint8Array> {
+  return encodeGroupedRequestSliced(records as readonly (ReadableLogRecord & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeLogRecord, slice);
 }

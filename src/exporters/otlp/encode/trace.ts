@@ -6,15 +6,14 @@
  */
 import type { ReadableSpan, SpanEvent, SpanLink, SpanStatus } from '../../../trace/types';
 import {
-  acquireWriter,
-  finishWriter,
+  encodeGroupedRequest,
+  encodeGroupedRequestSliced,
   isZeroTime,
   type ResourceLike,
   type ScopeLike,
   tag,
   writeAttributes,
   writeGroupedRequest,
-  writeGroupedRequestSliced,
   writeHexId,
   writeHrTime,
   writeString,
@@ -162,14 +161,10 @@ export function writeTraceRequest(w: Writer, spans: readonly ReadableSpan[]): vo
 
 /** The binary protobuf ExportTraceServiceRequest (the body of OTLP/HTTP and OTLP/gRPC). */
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const w = acquireWriter();
-  writeTraceRequest(w, spans);
-  return finishWriter(w);
+  return encodeGroupedRequest(spans as readonly (ReadableSpan & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeSpan);
 }
 
 /** encodeTraceRequest a slice of spans at a time: resume it until it returns the body. */
-export function* encodeTraceRequestSliced(spans: readonly ReadableSpan[], slice?: number): Generator<void, Uint8Array> {
-  const w = acquireWriter();
-  yield* writeGroupedRequestSliced(w, spans as readonly (ReadableSpan & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeSpan, slice);
-  return finishWriter(w);
+export function encodeTraceRequestSliced(spans: readonly ReadableSpan[], slice?: number): Generator<void, Uint8Array> {
+  return encodeGroupedRequestSliced(spans as readonly (ReadableSpan & { resource: ResourceLike; instrumentationScope: ScopeLike })[], writeSpan, slice);
 }
