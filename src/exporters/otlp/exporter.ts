@@ -33,6 +33,9 @@ export function defaultBackoff(attempt: number): number {
   return base * (0.5 + Math.random() / 2);
 }
 
+/** The least wait before a retry a collector asked for with a delay of 0. */
+export const MIN_RETRY_DELAY_MS = 100;
+
 const sleep = (ms: number) =>
   new Promise<void>((resolve) => {
     setTimeout(resolve, ms).unref();
@@ -164,7 +167,9 @@ export class OtlpExporter<T> implements Exporter<T> {
       }
       const networkError = result.status === undefined;
       const retry = result.retryable && !(this.shuttingDown && networkError);
-      const delay = result.retryAfterMs ?? backoff(attempt);
+      // A Retry-After (or RetryInfo) of 0, or one already past, would retry in a tight loop until
+      // the timeout: a collector saying "now" gets at least MIN_RETRY_DELAY_MS.
+      const delay = result.retryAfterMs !== undefined ? Math.max(MIN_RETRY_DELAY_MS, result.retryAfterMs) : backoff(attempt);
       if (!retry || Date.now() + delay >= deadline) {
         const error = new Error(this.reason(result));
         this.failed(error, count);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Diag } from '../../../../src/diag';
-import { defaultBackoff, OtlpExporter, type OtlpExporterOptions } from '../../../../src/exporters/otlp/exporter';
+import { defaultBackoff, MIN_RETRY_DELAY_MS, OtlpExporter, type OtlpExporterOptions } from '../../../../src/exporters/otlp/exporter';
 import type { SendResult, Transport } from '../../../../src/exporters/otlp/http-transport';
 import { lazyOtlpSpanExporter } from '../../../../src/exporters/otlp/lazy';
 import type { OtlpOptions } from '../../../../src/exporters/otlp/options';
@@ -216,6 +216,19 @@ describe('OtlpExporter: the time limit', () => {
     assert.equal((await send()).code, 1);
     assert.equal(transport.calls.length, 1);
     assert.ok(Date.now() - started < 400);
+  });
+
+  it('a Retry-After of 0 is no tight loop: retries come at least MIN_RETRY_DELAY_MS apart', async () => {
+    const { send, transport } = make(
+      Array.from({ length: 50 }, () => status(503, { retryAfterMs: 0 })),
+      { options: { timeoutMs: 450 }, backoffMs: () => 0 },
+    );
+    const result = await send();
+    assert.equal(result.code, 1);
+    assert.ok(transport.calls.length >= 2 && transport.calls.length <= 5, `${transport.calls.length} attempts in 450 ms`);
+    for (let i = 1; i < transport.calls.length; i++) {
+      assert.ok(transport.calls[i]!.at - transport.calls[i - 1]!.at >= MIN_RETRY_DELAY_MS - 5);
+    }
   });
 
   it('a Retry-After beyond the time left ends at once', async () => {
