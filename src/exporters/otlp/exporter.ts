@@ -70,42 +70,29 @@ export class OtlpExporter<T> implements Exporter<T> {
    */
   export(items: readonly T[], done: (result: ExportResult) => void): void {
     const sliced = this.json ? undefined : this.o.encodeSliced;
-    if (!sliced) {
-      setImmediate(() => {
-        let body: Uint8Array;
-        try {
-          body = this.o.encode(items);
-        } catch (e) {
-          this.encodeFailed(e, done);
-          return;
-        }
-        this.send(body, items.length, done);
-      });
-      return;
-    }
     let steps: Iterator<void, Uint8Array> | undefined;
     const step = () => {
-      let next: IteratorResult<void, Uint8Array>;
+      let body: Uint8Array;
       try {
-        steps ??= sliced(items);
-        next = steps.next();
+        if (sliced) {
+          steps ??= sliced(items);
+          const next = steps.next();
+          if (!next.done) {
+            setImmediate(step);
+            return;
+          }
+          body = next.value;
+        } else {
+          body = this.o.encode(items);
+        }
       } catch (e) {
-        this.encodeFailed(e, done);
+        this.o.diag.once(`encode-${this.o.noun}`, 'warn', `could not encode ${this.o.noun}s: ${describe(e)}`);
+        done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });
         return;
       }
-      if (next.done) this.send(next.value, items.length, done);
-      else setImmediate(step);
+      this.sendWithRetry(body, items.length).then(done, (e: unknown) => done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) }));
     };
     setImmediate(step);
-  }
-
-  private encodeFailed(e: unknown, done: (result: ExportResult) => void): void {
-    this.o.diag.once(`encode-${this.o.noun}`, 'warn', `could not encode ${this.o.noun}s: ${describe(e)}`);
-    done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) });
-  }
-
-  private send(body: Uint8Array, count: number, done: (result: ExportResult) => void): void {
-    this.sendWithRetry(body, count).then(done, (e: unknown) => done({ code: 1, error: e instanceof Error ? e : new Error(String(e)) }));
   }
 
   /** For the exit hand-off: the request that `export` would send for these items. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader } from 'node:http2';
+import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader, SecureClientSessionOptions } from 'node:http2';
 import { isIP } from 'node:net';
 import { VERSION } from '../../version';
 import { decodeRpcStatus } from './encode';
@@ -71,8 +71,10 @@ export class GrpcTransport implements Transport {
   private session: ClientHttp2Session | undefined;
   private http2: typeof import('node:http2') | undefined;
   private closed = false;
+  private connectOptions: SecureClientSessionOptions | undefined;
   private readonly path: string;
   private readonly url: URL;
+  private readonly origin: string;
 
   constructor(
     private readonly options: OtlpOptions,
@@ -80,29 +82,33 @@ export class GrpcTransport implements Transport {
   ) {
     this.path = GRPC_PATHS[signal];
     this.url = new URL(options.url);
+    this.origin = `${this.url.protocol === 'https:' ? 'https' : 'http'}://${this.url.host}`;
+  }
+
+  /**
+   * The session's TLS options, read once (a collector that comes and goes makes a connection at
+   * every return). The scheme decides, as the specification says: OTEL_EXPORTER_OTLP_INSECURE
+   * applies only to an endpoint without one (which the configuration never lets through). It must
+   * not turn an https:// endpoint into plaintext; the exit hand-off uses TLS for https:// too.
+   */
+  private tlsOptions(): SecureClientSessionOptions {
+    if (this.url.protocol !== 'https:') return {};
+    const o = this.options;
+    const host = this.url.hostname.replace(/^\[|\]$/g, '');
+    return {
+      ...(o.certificate ? { ca: readFileSync(o.certificate) } : {}),
+      ...(o.clientKey ? { key: readFileSync(o.clientKey) } : {}),
+      ...(o.clientCertificate ? { cert: readFileSync(o.clientCertificate) } : {}),
+      // SNI takes host names only (Node warns about an IP address given as one).
+      ...(isIP(host) ? {} : { servername: host }),
+    };
   }
 
   private connect(): ClientHttp2Session {
     const current = this.session;
     if (current && !current.closed && !current.destroyed) return current;
     const http2 = (this.http2 ??= require('node:http2') as typeof import('node:http2'));
-    // The scheme decides, as the specification says: OTEL_EXPORTER_OTLP_INSECURE applies only to
-    // an endpoint without one (which the configuration never lets through). It must not turn an
-    // https:// endpoint into plaintext; the exit hand-off uses TLS for https:// too.
-    const secure = this.url.protocol === 'https:';
-    const o = this.options;
-    const host = this.url.hostname.replace(/^\[|\]$/g, '');
-    const session = http2.connect(`${secure ? 'https' : 'http'}://${this.url.host}`, {
-      ...(secure
-        ? {
-            ...(o.certificate ? { ca: readFileSync(o.certificate) } : {}),
-            ...(o.clientKey ? { key: readFileSync(o.clientKey) } : {}),
-            ...(o.clientCertificate ? { cert: readFileSync(o.clientCertificate) } : {}),
-            // SNI takes host names only (Node warns about an IP address given as one).
-            ...(isIP(host) ? {} : { servername: host }),
-          }
-        : {}),
-    });
+    const session = http2.connect(this.origin, (this.connectOptions ??= this.tlsOptions()));
     // A session's error also fails its streams, which report it; unhandled here, it would throw.
     session.on('error', () => undefined);
     session.on('close', () => {
