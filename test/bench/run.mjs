@@ -230,20 +230,14 @@ function runOutput(command, args) {
   });
 }
 
-function runJson(args) {
-  return new Promise((res, rej) => {
-    const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', rej);
-    child.on('close', () => {
-      try {
-        res(JSON.parse(out.trim().split('\n').at(-1)));
-      } catch {
-        rej(new Error(`no JSON from ${args.join(' ')}: ${out.slice(0, 300)}`));
-      }
-    });
-  });
+/** Runs a node script to its end; resolves with the JSON of the last line it printed. */
+async function runJson(args) {
+  const { stdout } = await runOutput(NODE, args);
+  try {
+    return JSON.parse(stdout.trim().split('\n').at(-1));
+  } catch {
+    throw new Error(`no JSON from ${args.join(' ')}: ${stdout.slice(0, 300)}`);
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
